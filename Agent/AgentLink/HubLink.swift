@@ -1,0 +1,167 @@
+import Foundation
+import HawserProtocol
+import HawserWire
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// What the link needs from the rest of the agent. The link owns the socket, heartbeats and
+/// reconnects; the delegate owns desired state and status.
+public protocol HubLinkDelegate: Sendable {
+    /// Credentials are read on every dial: a renewed certificate is used on the next connection.
+    func credentials() async throws -> LinkCredentials
+    func hello() async -> Hello
+    /// The hub accepted us; `sender` stays valid until `disconnected()`.
+    func connected(_ welcome: Welcome, sender: FrameSender) async
+    /// assignment, unassign, command, certificate and error frames from the hub.
+    func received(_ frame: Frame) async
+    func disconnected() async
+}
+
+/// Sends frames to the hub on the current connection.
+public struct FrameSender: Sendable {
+    let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    public func send(_ frame: Frame) async throws {
+        try await outbound.write(frame)
+    }
+}
+
+/// Keeps one connection to the hub open: dial, `hello`, `welcome`, frames both ways,
+/// heartbeats, and on any failure exponential backoff with full jitter before redialling.
+public final class HubLink: Sendable {
+    public struct Options: Sendable {
+        public var endpoint: HubEndpoint
+        public var backoffBase: Duration
+        public var backoffCap: Duration
+        public init(endpoint: HubEndpoint, backoffBase: Duration = .milliseconds(500), backoffCap: Duration = .seconds(60)) {
+            self.endpoint = endpoint
+            self.backoffBase = backoffBase
+            self.backoffCap = backoffCap
+        }
+    }
+
+    let options: Options
+    let delegate: any HubLinkDelegate
+    let logger: Logger
+    private let state = Mutex(LinkStatus.disconnected)
+
+    public enum LinkStatus: Sendable, Equatable {
+        case disconnected
+        case connected
+        /// The hub refused us for good (revoked, unknown): retrying cannot help.
+        case refused(String)
+    }
+
+    public init(options: Options, delegate: any HubLinkDelegate, logger: Logger = Logger(label: "hawser.agent.link")) {
+        self.options = options
+        self.delegate = delegate
+        self.logger = logger
+    }
+
+    public var status: LinkStatus { state.withLock { $0 } }
+
+    /// Runs until cancelled. Returns early only when the hub refuses this agent for good.
+    public func run() async {
+        var backoff = Backoff(base: options.backoffBase, cap: options.backoffCap)
+        while !Task.isCancelled {
+            do {
+                try await connectOnce { backoff.reset() }
+                logger.info("connection to hub closed")
+            } catch let error as ProtocolError where Self.isPermanent(error.code) {
+                logger.error("the hub refused this agent: \(error.message)")
+                state.withLock { $0 = .refused(error.message) }
+                await delegate.disconnected()
+                return
+            } catch {
+                logger.warning("hub connection failed: \(Self.explain(error))")
+            }
+            state.withLock { if $0 == .connected { $0 = .disconnected } }
+            await delegate.disconnected()
+            let delay = backoff.nextDelay()
+            logger.info("reconnecting", metadata: ["in": "\(delay)", "attempt": "\(backoff.attempt)"])
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    static func isPermanent(_ code: ProtocolError.Code) -> Bool {
+        [.clusterRevoked, .clusterUnknown, .noCommonVersion, .clusterMismatch].contains(code)
+    }
+
+    /// A readable reason for a failed dial, TLS failures especially.
+    public static func explain(_ error: any Error) -> String {
+        if let e = error as? NIOSSLError {
+            switch e {
+            case .handshakeFailed(let inner):
+                let text = "\(inner)"
+                if text.contains("CERTIFICATE_VERIFY_FAILED") {
+                    return "TLS handshake failed: the hub's certificate is not signed by the CA in the state directory (\(text))"
+                }
+                if text.contains("ALERT") {
+                    return "TLS handshake failed: the hub refused our client certificate (expired, or issued by another hub's CA?) (\(text))"
+                }
+                return "TLS handshake failed: \(text)"
+            default:
+                return "TLS error: \(e)"
+            }
+        }
+        return "\(error)"
+    }
+
+    private func connectOnce(onWelcome: () -> Void) async throws {
+        let credentials = try await delegate.credentials()
+        let channel = try await HubDialer.dial(options.endpoint, credentials: credentials)
+        try await channel.executeThenClose { inbound, outbound in
+            var frames = inbound.makeAsyncIterator()
+            try await outbound.write(.hello(await delegate.hello()))
+            guard let first = try await frames.next() else { throw LinkError("the hub closed the connection before answering hello") }
+            let welcome: Welcome
+            switch first.frame {
+            case .welcome(let w): welcome = w
+            case .error(let e): throw e
+            default: throw ProtocolError(.unexpectedFrame, "expected welcome, got \(first.frame.type)")
+            }
+            onWelcome()
+            state.withLock { $0 = .connected }
+            logger.info("connected to hub", metadata: ["cluster": "\(welcome.clusterName)", "protocol": "\(welcome.protocolVersion)"])
+            let sender = FrameSender(outbound: outbound)
+            await delegate.connected(welcome, sender: sender)
+
+            let interval = Duration.seconds(welcome.heartbeatSeconds)
+            let lastReceived = Mutex(ContinuousClock.now)
+            let raw = channel.channel
+            // Heartbeats: ping every interval; three silent intervals mean the hub is gone.
+            let heartbeat = Task { [logger] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval)
+                    if Task.isCancelled { return }
+                    if lastReceived.withLock({ ContinuousClock.now - $0 }) > interval * 3 {
+                        logger.warning("no frame from the hub for three heartbeat intervals; reconnecting")
+                        try? await raw.close()
+                        return
+                    }
+                    try? await outbound.write(.ping(Ping(sentAt: Date())))
+                }
+            }
+            defer { heartbeat.cancel() }
+            while let envelope = try await frames.next() {
+                lastReceived.withLock { $0 = .now }
+                switch envelope.frame {
+                case .ping(let p): try await outbound.write(.pong(p))
+                case .pong, .ack: break
+                case .bye(let b):
+                    logger.info("hub said bye: \(b.reason)")
+                    return
+                case .error(let e):
+                    if Self.isPermanent(e.code) { throw e }
+                    logger.warning("hub reported an error: \(e)")
+                    await delegate.received(envelope.frame)
+                case .unknown(let type):
+                    logger.warning("ignoring unknown frame type from the hub (newer hub?)", metadata: ["type": "\(type)"])
+                default:
+                    await delegate.received(envelope.frame)
+                }
+            }
+        }
+    }
+}

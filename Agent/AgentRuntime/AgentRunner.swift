@@ -1,0 +1,132 @@
+import AgentKube
+import AgentLink
+import Foundation
+import HawserProtocol
+import Logging
+import Synchronization
+import X509
+
+/// The agent's composition root: Kubernetes client, reconciler and hub link, wired once.
+public final class AgentRunner: Sendable {
+    public struct Options: Sendable {
+        public var stateDirectory: String
+        /// nil: the in-cluster service account.
+        public var kubeconfig: String?
+        public var resyncInterval: Duration = .seconds(30)
+        public var backoffCap: Duration = .seconds(60)
+        public var namespaceScope: String?
+        public init(stateDirectory: String, kubeconfig: String? = nil) {
+            self.stateDirectory = stateDirectory
+            self.kubeconfig = kubeconfig
+        }
+    }
+
+    public let reconciler: Reconciler
+    public let link: HubLink
+    let kube: KubeClient
+    let delegate: LinkDelegate
+
+    public init(_ options: Options, logger: Logger = Logger(label: "hawser.agent")) throws {
+        let state = AgentStateDirectory(path: options.stateDirectory)
+        let identity = try state.identity()
+        let config = try options.kubeconfig.map { try KubeConfig.load(path: $0) } ?? KubeConfig.inCluster()
+        kube = try KubeClient(config: config, logger: logger)
+        reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, logger: logger)
+        delegate = LinkDelegate(state: state, identity: identity, reconciler: reconciler, kube: kube, logger: logger)
+        link = HubLink(options: .init(endpoint: try HubEndpoint(identity.hub), backoffCap: options.backoffCap), delegate: delegate, logger: logger)
+    }
+
+    /// Runs until cancelled, or until the hub refuses this agent for good (then throws).
+    public func run() async throws {
+        await reconciler.start()
+        // Long-lived connections renew too: check once a minute, not only on connect.
+        let renewer = Task { [delegate] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(60))
+                if let sender = delegate.sender.withLock({ $0 }) { await delegate.renewIfDue(sender) }
+            }
+        }
+        await link.run()
+        renewer.cancel()
+        await reconciler.stop()
+        try? await kube.shutdown()
+        if case .refused(let why) = link.status { throw LinkError(why) }
+    }
+}
+
+/// Bridges the link's events to the reconciler, and renews the certificate when due.
+final class LinkDelegate: HubLinkDelegate {
+    let state: AgentStateDirectory
+    let identity: AgentStateDirectory.Identity
+    let reconciler: Reconciler
+    let kube: KubeClient
+    let logger: Logger
+    let renewal = PendingRenewal()
+    let sender = Mutex<FrameSender?>(nil)
+
+    init(state: AgentStateDirectory, identity: AgentStateDirectory.Identity, reconciler: Reconciler, kube: KubeClient, logger: Logger) {
+        self.state = state
+        self.identity = identity
+        self.reconciler = reconciler
+        self.kube = kube
+        self.logger = logger
+    }
+
+    func credentials() async throws -> LinkCredentials { try state.credentials() }
+
+    func hello() async -> Hello {
+        Hello(protocolVersions: ProtocolVersion.supported, agentVersion: AgentVersion.current, clusterId: identity.clusterId,
+              kubernetesVersion: try? await kube.serverVersion(), lastApplied: await reconciler.lastApplied())
+    }
+
+    func connected(_ welcome: Welcome, sender: FrameSender) async {
+        self.sender.withLock { $0 = sender }
+        await reconciler.connected(sender)
+        await renewIfDue(sender)
+    }
+
+    func received(_ frame: Frame) async {
+        switch frame {
+        case .assignment(let a): await reconciler.assign(a)
+        case .unassign(let u): await reconciler.unassign(u)
+        case .command(let c): await reconciler.command(c)
+        case .certificate(let issued):
+            guard let key = renewal.take() else { return }
+            do {
+                try state.saveRenewed(keyPEM: key, certificatePEM: issued.certificatePEM)
+                logger.notice("certificate renewed", metadata: ["notAfter": "\(WireJSON.formatDate(issued.notAfter))"])
+            } catch {
+                logger.error("cannot store the renewed certificate", metadata: ["error": "\(error)"])
+            }
+        default: break
+        }
+    }
+
+    func disconnected() async {
+        sender.withLock { $0 = nil }
+        await reconciler.disconnected()
+    }
+
+    /// Sends a `renew` on the live connection once two thirds of the certificate's life is gone.
+    func renewIfDue(_ sender: FrameSender) async {
+        guard let pem = try? state.credentials().certificatePEM, let cert = try? Certificate(pemEncoded: pem),
+              renewalDue(notBefore: cert.notValidBefore, notAfter: cert.notValidAfter, now: Date()) else { return }
+        do {
+            let (key, csr) = try AgentJoin.makeKeyAndCSR()
+            renewal.set(key)
+            try await sender.send(.renew(Renew(csrPEM: csr)))
+            logger.info("certificate renewal requested", metadata: ["notAfter": "\(cert.notValidAfter)"])
+        } catch {
+            logger.warning("certificate renewal failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+import Synchronization
+
+/// The new private key between sending `renew` and receiving the certificate.
+final class PendingRenewal: Sendable {
+    private let key = Mutex<String?>(nil)
+    func set(_ k: String) { key.withLock { $0 = k } }
+    func take() -> String? { key.withLock { k in defer { k = nil }; return k } }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import HawserProtocol
+import HawserWire
+import AgentLink
+
+/// The agent's state directory: its identity (key, certificate, the hub's CA), and the last
+/// assignments, so a restart while the hub is down still knows the desired state.
+///
+/// ```
+///   identity.json   cluster id and name, hub address
+///   key.pem         private key (0600)          cert.pem   client certificate (0600)
+///   ca.pem          the hub's CA (0600)         assignments.json   desired state + applied revisions
+/// ```
+public struct AgentStateDirectory: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    var identityPath: String { path + "/identity.json" }
+    var keyPath: String { path + "/key.pem" }
+    var certificatePath: String { path + "/cert.pem" }
+    var caPath: String { path + "/ca.pem" }
+    var assignmentsPath: String { path + "/assignments.json" }
+
+    public struct Identity: Codable, Sendable {
+        public var clusterId: String
+        public var clusterName: String
+        public var hub: String
+    }
+
+    /// Desired state as last received, and what was applied of it.
+    public struct Snapshot: Codable, Sendable {
+        public var assignments: [String: Assignment] = [:]
+        public var applied: [String: AppliedRevision] = [:]
+        public init() {}
+    }
+
+    public var isJoined: Bool {
+        FileManager.default.fileExists(atPath: certificatePath) && FileManager.default.fileExists(atPath: identityPath)
+    }
+
+    func ensureExists() throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    }
+
+    public func identity() throws -> Identity {
+        guard let data = FileManager.default.contents(atPath: identityPath) else {
+            throw LinkError("\(path) holds no agent identity; run `hawser-agent join` first")
+        }
+        return try JSONDecoder().decode(Identity.self, from: data)
+    }
+
+    func saveIdentity(_ identity: Identity, keyPEM: String, issued: CertificateIssued) throws {
+        try ensureExists()
+        try SecretFile.write(keyPEM, to: keyPath)
+        try SecretFile.write(issued.certificatePEM, to: certificatePath)
+        try SecretFile.write(issued.caPEM, to: caPath)
+        let data = try JSONEncoder().encode(identity)
+        try SecretFile.write(String(decoding: data, as: UTF8.self), to: identityPath)
+    }
+
+    /// Replaces key and certificate after a renewal (the key first is wrong: a crash between
+    /// the two writes would leave a key that matches no certificate, so write to temp names).
+    func saveRenewed(keyPEM: String, certificatePEM: String) throws {
+        try SecretFile.write(keyPEM, to: keyPath + ".new")
+        try SecretFile.write(certificatePEM, to: certificatePath + ".new")
+        guard rename(keyPath + ".new", keyPath) == 0, rename(certificatePath + ".new", certificatePath) == 0 else {
+            throw LinkError("cannot replace the certificate in \(path)")
+        }
+    }
+
+    public func credentials() throws -> LinkCredentials {
+        func read(_ p: String) throws -> String {
+            guard let d = FileManager.default.contents(atPath: p) else { throw LinkError("cannot read \(p); run `hawser-agent join` again") }
+            return String(decoding: d, as: UTF8.self)
+        }
+        return LinkCredentials(caPEM: try read(caPath), certificatePEM: try read(certificatePath), keyPEM: try read(keyPath))
+    }
+
+    func loadSnapshot() -> Snapshot {
+        guard let data = FileManager.default.contents(atPath: assignmentsPath),
+              let s = try? WireJSON.decoder().decode(Snapshot.self, from: data) else { return Snapshot() }
+        return s
+    }
+
+    func saveSnapshot(_ s: Snapshot) throws {
+        let data = try WireJSON.encoder().encode(s)
+        try SecretFile.write(String(decoding: data, as: UTF8.self), to: assignmentsPath)
+    }
+}

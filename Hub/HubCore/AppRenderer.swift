@@ -1,0 +1,54 @@
+import Crypto
+import Foundation
+import HawserProtocol
+import HubGit
+import HubRender
+import NIOPosix
+
+/// Turns an application's source (repo, path, revision) into manifests.
+///
+/// libgit2 and YAML parsing block, so they run on a `NIOThreadPool`, never on Swift's
+/// cooperative pool (two threads here: one blocked fetch would stall the whole hub).
+struct AppRenderer: Sendable {
+    let threadPool: NIOThreadPool
+
+    struct Output: Sendable {
+        var commit: CommitInfo
+        /// Manifests, or the condition explaining why there are none for this commit.
+        var result: Result<[Manifest], RenderFailure>
+    }
+
+    struct RenderFailure: Error, Sendable {
+        var condition: AppCondition
+    }
+
+    /// Resolves the revision and renders it. A repository or revision that cannot be read
+    /// throws; a commit whose files are invalid gives a `ComparisonError` in the output.
+    func render(repoURL: String, path: String, revision: String) async throws -> Output {
+        try await threadPool.runIfActive {
+            let repo = try GitRepository.open(url: repoURL)
+            let commit = try repo.resolve(revision)
+            let info = CommitInfo(sha: commit.sha, author: "\(commit.authorName) <\(commit.authorEmail)>", date: commit.date, message: commit.message)
+            let files: [GitFile]
+            do {
+                files = try repo.files(at: commit.sha, under: path)
+            } catch {
+                return Output(commit: info, result: .failure(RenderFailure(condition: AppCondition(type: "ComparisonError", message: "\(error)"))))
+            }
+            do {
+                let manifests = try DirectoryRenderer(recurse: true).render(files: files.filter { !$0.isSymlink }.map { ($0.path, $0.data) }, under: path)
+                return Output(commit: info, result: .success(manifests))
+            } catch {
+                return Output(commit: info, result: .failure(RenderFailure(condition: AppCondition(type: "ComparisonError", message: "failed to render \(path) at \(commit.sha.prefix(8)): \(error)"))))
+            }
+        }
+    }
+
+    /// Digest of the manifests' canonical JSON: equal digests mean nothing to re-send.
+    static func digest(_ manifests: [Manifest]) -> String {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        let data = (try? e.encode(manifests)) ?? Data()
+        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+    }
+}

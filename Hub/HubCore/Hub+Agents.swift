@@ -1,0 +1,90 @@
+import Foundation
+import HawserProtocol
+import HubStore
+
+extension Hub {
+    /// Handle returned by `agentConnected`; pass it back to `agentDisconnected`.
+    public struct Connection: Sendable {
+        public let cluster: ClusterRecord
+        let token: Int
+        public let welcome: Welcome
+        /// Frames to send right after `welcome`: assignments the agent does not have yet and
+        /// withdrawals of apps deleted while it was away.
+        public let catchUp: [Frame]
+    }
+
+    /// Admits an authenticated agent's `hello`: negotiates the version, registers the session,
+    /// and works out what the agent missed.
+    public func agentConnected(cluster: ClusterRecord, hello: Hello, session: any AgentSession, peer: String) async throws(ProtocolError) -> Connection {
+        guard hello.clusterId == cluster.id else {
+            throw ProtocolError(.clusterMismatch, "hello names cluster \(hello.clusterId) but the certificate is for \(cluster.id)")
+        }
+        guard let version = ProtocolVersion.negotiate(offered: hello.protocolVersions) else {
+            throw ProtocolError(.noCommonVersion, "the agent speaks protocol versions \(hello.protocolVersions) and this hub speaks \(ProtocolVersion.supported); upgrade the older side")
+        }
+        let (token, replaced) = await sessions.add(session)
+        if let replaced {
+            await replaced.close(with: ProtocolError(.unexpectedFrame, "replaced by a newer connection from the same cluster"))
+        }
+        let updated = (try? await store.updateCluster(id: cluster.id) {
+            $0.connected = true
+            $0.lastHeartbeat = self.now()
+            $0.agentVersion = hello.agentVersion
+            $0.kubernetesVersion = hello.kubernetesVersion
+            $0.lastSeenAddress = peer
+        }) ?? cluster
+        var catchUp: [Frame] = []
+        let apps = (try? await store.apps(cluster: cluster.name)) ?? []
+        for app in apps {
+            guard let r = try? await store.render(app: app.name), r.revision != nil else { continue }
+            if hello.lastApplied[app.name]?.generation != r.generation {
+                catchUp.append(.assignment(Self.assignment(app, r)))
+            }
+        }
+        let known = Set(apps.map(\.name))
+        for gone in hello.lastApplied.keys.sorted() where !known.contains(gone) {
+            catchUp.append(.unassign(Unassign(appId: gone, cascade: true)))
+        }
+        logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
+        return Connection(
+            cluster: updated, token: token,
+            welcome: Welcome(protocolVersion: version, heartbeatSeconds: configuration.heartbeatInterval.seconds, clusterName: cluster.name),
+            catchUp: catchUp)
+    }
+
+    public func agentDisconnected(_ connection: Connection, reason: String) async {
+        guard await sessions.remove(clusterId: connection.cluster.id, token: connection.token) else { return }
+        _ = try? await store.updateCluster(id: connection.cluster.id) { $0.connected = false }
+        logger.notice("agent disconnected", metadata: ["cluster": "\(connection.cluster.name)", "reason": "\(reason)"])
+    }
+
+    public func agentHeartbeat(_ connection: Connection) async {
+        _ = try? await store.updateCluster(id: connection.cluster.id) { $0.lastHeartbeat = self.now() }
+    }
+
+    /// Records an agent's status report. An agent only reports on its own cluster's apps;
+    /// anything else is refused (a certificate never speaks for another cluster).
+    public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
+        guard let app = try? await store.app(named: report.appId) else { return }  // deleted meanwhile
+        guard app.cluster == connection.cluster.name else {
+            throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
+        }
+        do {
+            try await store.saveStatus(AppStatusRecord(
+                appName: report.appId, clusterId: connection.cluster.id, revision: report.observedRevision,
+                observedGeneration: report.observedGeneration,
+                sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
+                conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
+                reportedAt: now()))
+        } catch {
+            throw ProtocolError(.internal, "the hub could not store the status: \(error)")
+        }
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

@@ -1,0 +1,173 @@
+import Foundation
+import HawserProtocol
+import HubStore
+
+extension Hub {
+    // MARK: CRUD
+
+    public func createApp(_ spec: AppSpec) async throws -> AppView {
+        try Validation.name(spec.name, what: "application")
+        guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: a local path or file:// URL of a Git repository") }
+        guard !spec.namespace.isEmpty else { throw HubError(.invalid, "--namespace is required: the namespace objects without one are deployed to") }
+        _ = try await requireCluster(spec.cluster)
+        if try await store.app(named: spec.name) != nil {
+            throw HubError(.conflict, "application \"\(spec.name)\" already exists; use `hawser app delete` first or pick another name")
+        }
+        let t = now()
+        try await store.createApp(AppRecord(
+            name: spec.name, project: spec.project, repoURL: spec.repoURL, path: spec.path, targetRevision: spec.targetRevision,
+            cluster: spec.cluster, namespace: spec.namespace,
+            autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
+            createdAt: t, updatedAt: t, refreshRequestedAt: nil))
+        logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
+        return try await refresh(appNamed: spec.name)
+    }
+
+    public func apps() async throws -> [AppView] {
+        var out: [AppView] = []
+        for a in try await store.apps().sorted(by: { $0.name < $1.name }) { out.append(try await view(a)) }
+        return out
+    }
+
+    public func app(named name: String) async throws -> AppView {
+        try await view(try await requireApp(name))
+    }
+
+    func requireApp(_ name: String) async throws -> AppRecord {
+        guard let a = try await store.app(named: name) else {
+            throw HubError(.notFound, "application \"\(name)\" not found; `hawser app list` shows the existing ones")
+        }
+        return a
+    }
+
+    /// Deletes the application; with `cascade` its agent deletes what it deployed.
+    public func deleteApp(named name: String, cascade: Bool) async throws {
+        let a = try await requireApp(name)
+        try await store.deleteApp(named: name)
+        if let c = try await store.cluster(named: a.cluster), let session = await sessions.session(for: c.id) {
+            await session.send(.unassign(Unassign(appId: name, cascade: cascade)))
+        }
+        logger.info("application deleted", metadata: ["app": "\(name)", "cascade": "\(cascade)"])
+    }
+
+    /// Asks the app's agent to apply the current assignment now (Argo CD's Sync).
+    public func syncApp(named name: String, initiatedBy: Principal) async throws -> AppView {
+        let a = try await requireApp(name)
+        guard let r = try await store.render(app: name), r.revision != nil else {
+            throw HubError(.conflict, "application \"\(name)\" has nothing to sync yet: \(try await view(a).conditions.map(\.message).joined(separator: "; "))")
+        }
+        try await send(.command(Command(action: .sync, appId: name, initiatedBy: initiatedBy.name)), toClusterNamed: a.cluster)
+        return try await view(a)
+    }
+
+    func send(_ frame: Frame, toClusterNamed name: String) async throws {
+        let c = try await requireCluster(name)
+        guard let session = await sessions.session(for: c.id) else {
+            throw HubError(.unavailable, "cluster \"\(name)\" is not connected; check its agent (`hawser cluster list` shows the last heartbeat)")
+        }
+        await session.send(frame)
+    }
+
+    // MARK: Refresh: resolve, render, assign
+
+    /// Re-reads the app's revision from Git, renders it, and sends the agent what changed.
+    @discardableResult
+    public func refresh(appNamed name: String) async throws -> AppView {
+        try await refreshQueue.run(name) { [self] in
+            let app = try await requireApp(name)
+            try await renderAndAssign(app)
+            return try await view(try await requireApp(name))
+        }
+    }
+
+    /// Refreshes every application; one failing app never stops the others.
+    public func refreshAll() async {
+        let apps = (try? await store.apps()) ?? []
+        for app in apps {
+            do { try await refresh(appNamed: app.name) } catch {
+                logger.warning("refresh failed", metadata: ["app": "\(app.name)", "error": "\(error)"])
+            }
+        }
+    }
+
+    private func renderAndAssign(_ app: AppRecord) async throws {
+        let previous = try await store.render(app: app.name)
+        let output: AppRenderer.Output
+        do {
+            output = try await renderer.render(repoURL: app.repoURL, path: app.path, revision: app.targetRevision)
+        } catch {
+            // The repository or revision cannot be read: keep what was rendered before, say why.
+            var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
+            r.conditions = [AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")]
+            r.renderedAt = now()
+            try await store.saveRender(r)
+            return
+        }
+        switch output.result {
+        case .failure(let failure):
+            // Nothing of a broken revision is applied: previous manifests stay assigned.
+            var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
+            r.commit = RenderedCommit(output.commit)
+            r.conditions = [failure.condition]
+            r.renderedAt = now()
+            try await store.saveRender(r)
+            logger.warning("render failed", metadata: ["app": "\(app.name)", "error": "\(failure.condition.message)"])
+        case .success(let manifests):
+            let digest = Self.assignmentDigest(app: app, manifests: manifests)
+            let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
+            let generation = changed ? (previous?.generation ?? 0) + 1 : previous!.generation
+            let record = AppRenderRecord(appName: app.name, revision: output.commit.sha, commit: RenderedCommit(output.commit), manifests: manifests, manifestsDigest: digest, conditions: [], renderedAt: now(), generation: generation)
+            try await store.saveRender(record)
+            if changed {
+                logger.info("new desired state", metadata: ["app": "\(app.name)", "revision": "\(output.commit.sha.prefix(8))", "generation": "\(generation)"])
+                if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
+                    await session.send(.assignment(Self.assignment(app, record)))
+                }
+            }
+        }
+    }
+
+    /// The digest covers everything the agent receives, so changing the namespace or the sync
+    /// policy of an app is a new generation too, not only a new commit.
+    static func assignmentDigest(app: AppRecord, manifests: [Manifest]) -> String {
+        AppRenderer.digest(manifests) + "/" + [app.namespace, app.project, "\(app.autoSync)", "\(app.selfHeal)", "\(app.prune)"].joined(separator: ",")
+    }
+
+    static func assignment(_ app: AppRecord, _ r: AppRenderRecord) -> Assignment {
+        Assignment(
+            appId: app.name, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
+            syncPolicy: SyncPolicy(automated: app.autoSync, selfHeal: app.selfHeal, prune: app.prune),
+            destinationNamespace: app.namespace)
+    }
+
+    // MARK: View
+
+    func view(_ a: AppRecord) async throws -> AppView {
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: SyncPolicy(automated: a.autoSync, selfHeal: a.selfHeal, prune: a.prune))
+        let render = try await store.render(app: a.name)
+        let status = try await store.statuses(app: a.name).first
+        var sync: SyncStatusCode = .unknown
+        var health: HealthStatusCode = .unknown
+        if let status, let render, render.revision != nil {
+            // A report about an older generation means the cluster does not run what Git says yet.
+            let current = status.observedGeneration == render.generation
+            sync = current ? (SyncStatusCode(rawValue: status.sync) ?? .unknown) : .outOfSync
+            health = HealthStatusCode(rawValue: status.health) ?? .unknown
+        }
+        return AppView(
+            spec: spec, targetCommit: render?.commit.map(CommitInfo.init), syncedRevision: status?.revision,
+            sync: sync, health: health,
+            conditions: (render?.conditions ?? []) + (status?.conditions ?? []),
+            resources: status?.resources ?? [],
+            operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
+            message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt)
+    }
+}
+
+extension RenderedCommit {
+    init(_ c: CommitInfo) { self.init(sha: c.sha, author: c.author, date: c.date, message: c.message) }
+}
+
+extension CommitInfo {
+    init(_ c: RenderedCommit) { self.init(sha: c.sha, author: c.author, date: c.date, message: c.message) }
+}

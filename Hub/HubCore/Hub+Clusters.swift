@@ -1,0 +1,164 @@
+import Foundation
+import HawserProtocol
+import HubPKI
+import HubStore
+import X509
+
+extension Hub {
+    /// Registers a cluster and returns a one-time bootstrap token with the exact join command.
+    public func addCluster(_ request: ClusterCreateRequest) async throws -> ClusterCreateResponse {
+        try Validation.name(request.name, what: "cluster")
+        for (k, v) in request.labels { try Validation.label(key: k, value: v) }
+        if try await store.cluster(named: request.name) != nil {
+            throw HubError(.conflict, "cluster \"\(request.name)\" already exists; pick another name or `hawser cluster rm` it first")
+        }
+        let created = now()
+        let record = ClusterRecord(id: UUID().uuidString.lowercased(), name: request.name, labels: request.labels, state: .pending, createdAt: created)
+        try await store.createCluster(record)
+        let token = Secrets.newToken(prefix: "hwsb_")
+        let ttl = request.tokenTTLSeconds ?? configuration.bootstrapTokenLifetime
+        let expires = created.addingTimeInterval(ttl)
+        try await store.addBootstrapToken(BootstrapTokenRecord(tokenHash: Secrets.hash(token), clusterId: record.id, createdAt: created, expiresAt: expires, usedAt: nil))
+        let command = "hawser-agent join --hub \(configuration.advertiseAddress) --token \(token) --ca-sha256 \(caFingerprint) --state-dir ./hawser-agent-state"
+        return ClusterCreateResponse(cluster: await view(record), bootstrapToken: token, expiresAt: expires, caFingerprint: caFingerprint, joinCommand: command)
+    }
+
+    public func clusters() async throws -> [ClusterView] {
+        var out: [ClusterView] = []
+        for c in try await store.clusters().sorted(by: { $0.name < $1.name }) { out.append(await view(c)) }
+        return out
+    }
+
+    public func cluster(named name: String) async throws -> ClusterView {
+        await view(try await requireCluster(name))
+    }
+
+    func requireCluster(_ name: String) async throws -> ClusterRecord {
+        guard let c = try await store.cluster(named: name) else {
+            throw HubError(.notFound, "cluster \"\(name)\" not found; `hawser cluster list` shows the registered ones")
+        }
+        return c
+    }
+
+    /// Revokes a cluster: its agent is disconnected now and refused from then on.
+    public func revokeCluster(named name: String) async throws -> ClusterView {
+        let c = try await requireCluster(name)
+        let updated = try await store.updateCluster(id: c.id) { $0.state = .revoked; $0.connected = false }
+        if let session = await sessions.session(for: c.id) {
+            await session.close(with: ProtocolError(.clusterRevoked, "cluster \"\(name)\" was revoked on the hub; register it again with `hawser cluster add`"))
+        }
+        logger.notice("cluster revoked", metadata: ["cluster": "\(name)"])
+        return await view(updated)
+    }
+
+    func view(_ c: ClusterRecord) async -> ClusterView {
+        ClusterView(
+            id: c.id, name: c.name, labels: c.labels, state: c.state.rawValue,
+            connected: await sessions.isConnected(c.id),
+            lastHeartbeat: c.lastHeartbeat, agentVersion: c.agentVersion, kubernetesVersion: c.kubernetesVersion,
+            certificateNotAfter: c.certificateNotAfter, createdAt: c.createdAt)
+    }
+
+    // MARK: Registration
+
+    /// Redeems a bootstrap token for a client certificate. Every refusal says why, and none
+    /// of them changes anything.
+    public func join(_ request: Join, peer: String) async throws(ProtocolError) -> CertificateIssued {
+        let hash = Secrets.hash(request.token)
+        let result: Result<BootstrapTokenRecord, TokenRejection>
+        do {
+            result = try await store.consumeBootstrapToken(hash: hash, now: now())
+        } catch {
+            throw ProtocolError(.internal, "the hub could not read its store: \(error)")
+        }
+        let token: BootstrapTokenRecord
+        switch result {
+        case .success(let t): token = t
+        case .failure(.unknown):
+            throw ProtocolError(.tokenUnknown, "the bootstrap token is not known to this hub; copy it again from `hawser cluster add`")
+        case .failure(.expired(let at)):
+            throw ProtocolError(.tokenExpired, "the bootstrap token expired at \(WireJSON.formatDate(at)); ask for a new one with `hawser cluster token NAME`")
+        case .failure(.alreadyUsed(let at)):
+            throw ProtocolError(.tokenUsed, "the bootstrap token was already used at \(WireJSON.formatDate(at)); tokens are single-use, ask for a new one")
+        }
+        guard let cluster = try? await store.cluster(id: token.clusterId), cluster.state != .revoked else {
+            throw ProtocolError(.clusterRevoked, "the cluster this token was issued for is revoked or deleted")
+        }
+        let issued = try await issueCertificate(for: cluster, csrPEM: request.csrPEM)
+        do {
+            _ = try await store.updateCluster(id: cluster.id) {
+                $0.state = .registered
+                $0.agentVersion = request.agentVersion
+                $0.lastSeenAddress = peer
+            }
+        } catch {
+            throw ProtocolError(.internal, "the hub could not record the registration: \(error)")
+        }
+        logger.notice("agent joined", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)"])
+        return issued
+    }
+
+    /// Renews a connected agent's certificate (it asks at two thirds of its lifetime).
+    public func renew(clusterId: String, csrPEM: String) async throws(ProtocolError) -> CertificateIssued {
+        guard let cluster = try? await store.cluster(id: clusterId), cluster.state == .registered else {
+            throw ProtocolError(.clusterRevoked, "cluster is not registered on this hub")
+        }
+        return try await issueCertificate(for: cluster, csrPEM: csrPEM)
+    }
+
+    private func issueCertificate(for cluster: ClusterRecord, csrPEM: String) async throws(ProtocolError) -> CertificateIssued {
+        let cert: Certificate
+        do {
+            cert = try authority.signClientCertificate(csrPEM: csrPEM, clusterId: cluster.id, lifetime: configuration.agentCertificateLifetime, now: now())
+        } catch {
+            throw ProtocolError(.invalidCSR, "\(error)")
+        }
+        do {
+            _ = try await store.updateCluster(id: cluster.id) {
+                $0.certificateSerial = cert.serialHex
+                $0.certificateNotAfter = cert.notValidAfter
+            }
+        } catch {
+            throw ProtocolError(.internal, "the hub could not record the certificate: \(error)")
+        }
+        return CertificateIssued(clusterId: cluster.id, clusterName: cluster.name, certificatePEM: cert.pemString, caPEM: authority.certificatePEM, notAfter: cert.notValidAfter)
+    }
+
+    /// Maps a TLS-verified client certificate to its cluster, refusing revoked or unknown ones.
+    /// (TLS already checked the signature and validity dates against our CA.)
+    public func authenticateAgent(certificateDER: [UInt8]) async throws(ProtocolError) -> ClusterRecord {
+        guard let cert = try? Certificate(derEncoded: certificateDER), let id = CertificateAuthority.clusterId(of: cert) else {
+            throw ProtocolError(.clusterUnknown, "the client certificate does not name a Hawser cluster")
+        }
+        guard let cluster = try? await store.cluster(id: id) else {
+            throw ProtocolError(.clusterUnknown, "the cluster this certificate was issued for no longer exists on the hub; register again with `hawser cluster add`")
+        }
+        guard cluster.state != .revoked else {
+            throw ProtocolError(.clusterRevoked, "cluster \"\(cluster.name)\" is revoked; register it again with `hawser cluster add`")
+        }
+        return cluster
+    }
+}
+
+/// Checks on names and labels, with messages that say what is allowed.
+enum Validation {
+    /// DNS-1123 label, like Kubernetes and Argo CD names.
+    static func name(_ s: String, what: String) throws {
+        let ok = !s.isEmpty && s.count <= 63
+            && s.allSatisfy { ($0.isLetter && $0.isLowercase && $0.isASCII) || $0.isNumber || $0 == "-" }
+            && s.first != "-" && s.last != "-"
+        if !ok {
+            throw HubError(.invalid, "\(what) name \"\(s)\" is invalid: use 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit")
+        }
+    }
+
+    static func label(key: String, value: String) throws {
+        let allowed: (Character) -> Bool = { $0.isASCII && ($0.isLetter || $0.isNumber || "-_./".contains($0)) }
+        if key.isEmpty || key.count > 253 || !key.allSatisfy(allowed) {
+            throw HubError(.invalid, "label key \"\(key)\" is invalid: use letters, digits, '-', '_', '.', '/'")
+        }
+        if value.count > 63 || !value.allSatisfy(allowed) {
+            throw HubError(.invalid, "label value \"\(value)\" for \"\(key)\" is invalid: at most 63 letters, digits, '-', '_', '.'")
+        }
+    }
+}

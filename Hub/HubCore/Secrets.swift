@@ -1,0 +1,21 @@
+import Crypto
+import Foundation
+
+/// Bearer secrets (admin tokens, bootstrap tokens): random, shown once, stored only as SHA-256.
+public enum Secrets {
+    /// 32 random bytes, base64url, with a prefix that says what the secret is for (so a leaked
+    /// one is recognisable in a scanner or a log).
+    public static func newToken(prefix: String) -> String {
+        var rng = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let b64 = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return prefix + b64
+    }
+
+    public static func hash(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

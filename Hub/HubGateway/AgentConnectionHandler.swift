@@ -1,0 +1,155 @@
+import Foundation
+import HawserProtocol
+import HawserWire
+import HubCore
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+
+/// One agent connection, from the first frame to the close.
+///
+/// ```
+///   no client cert:  join ─▶ certificate, bye            (registration)
+///   client cert:     hello ─▶ welcome, assignments…      (then frames both ways)
+///                    status ─▶ ack · renew ─▶ certificate · ping ─▶ pong
+/// ```
+/// Every protocol violation is answered with an `error` frame naming it, then this connection
+/// (and only this one) is closed.
+struct AgentConnectionHandler {
+    let hub: Hub
+    let channel: FrameChannel
+    let logger: Logger
+    let helloTimeout: Duration
+
+    func run() async {
+        let peer = channel.channel.remoteAddress?.description ?? "unknown"
+        var logger = self.logger
+        logger[metadataKey: "peer"] = "\(peer)"
+        let raw = channel.channel
+        // A silent peer must not hold a connection slot forever.
+        let deadline = raw.eventLoop.scheduleTask(in: .nanoseconds(Int64(helloTimeout.seconds * 1e9))) {
+            raw.close(promise: nil)
+        }
+        do {
+            try await channel.executeThenClose { inbound, outbound in
+                var frames = inbound.makeAsyncIterator()
+                do {
+                    guard let first = try await frames.next() else { return }
+                    deadline.cancel()
+                    let certificate = try? await raw.nioSSL_peerCertificate().get()
+                    if let certificate {
+                        try await serveAgent(first: first, certificate: certificate, frames: &frames, outbound: outbound, peer: peer, logger: logger)
+                    } else {
+                        try await serveJoin(first: first, outbound: outbound, peer: peer, logger: logger)
+                    }
+                } catch let error as ProtocolError {
+                    logger.warning("closing agent connection", metadata: ["error": "\(error)"])
+                    try? await outbound.write(.error(error))
+                }
+            }
+        } catch {
+            logger.debug("agent connection ended", metadata: ["error": "\(error)"])
+        }
+        deadline.cancel()
+    }
+
+    private func serveJoin(first: Envelope, outbound: NIOAsyncChannelOutboundWriter<Frame>, peer: String, logger: Logger) async throws {
+        guard case .join(let join) = first.frame else {
+            throw ProtocolError(.certificateRequired, "this connection has no client certificate, so it may only send `join`; run `hawser-agent join` first")
+        }
+        let issued = try await hub.join(join, peer: peer)
+        try await outbound.write(.certificate(issued))
+        try await outbound.write(.bye(Bye(reason: "registered; reconnect with the new certificate")))
+    }
+
+    private func serveAgent(first: Envelope, certificate: NIOSSLCertificate, frames: inout NIOAsyncChannelInboundStream<Envelope>.AsyncIterator, outbound: NIOAsyncChannelOutboundWriter<Frame>, peer: String, logger: Logger) async throws {
+        let cluster = try await hub.authenticateAgent(certificateDER: try certificate.toDERBytes())
+        var logger = logger
+        logger[metadataKey: "cluster"] = "\(cluster.name)"
+        guard case .hello(let hello) = first.frame else {
+            throw ProtocolError(.unexpectedFrame, "the first frame must be `hello`, got `\(first.frame.type)`")
+        }
+        let session = GatewaySession(clusterId: cluster.id, outbound: outbound, channel: channel.channel)
+        let connection = try await hub.agentConnected(cluster: cluster, hello: hello, session: session, peer: peer)
+        defer { Task { [hub] in await hub.agentDisconnected(connection, reason: "connection closed") } }
+        try await outbound.write(.welcome(connection.welcome))
+        for frame in connection.catchUp { try await outbound.write(frame) }
+
+        let lastReceived = LastReceived()
+        let interval = Duration.seconds(connection.welcome.heartbeatSeconds)
+        // Heartbeats: a ping every interval; a peer silent for three intervals is dead.
+        let heartbeat = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                if Task.isCancelled { return }
+                if lastReceived.age > interval * 3 {
+                    logger.warning("agent heartbeat timed out")
+                    await session.close(with: ProtocolError(.heartbeatTimeout, "no frame from the agent for \(Int((interval * 3).seconds))s"))
+                    return
+                }
+                await session.send(.ping(Ping(sentAt: Date())))
+            }
+        }
+        defer { heartbeat.cancel() }
+
+        while let envelope = try await frames.next() {
+            lastReceived.touch()
+            switch envelope.frame {
+            case .ping(let p):
+                try await outbound.write(.pong(p))
+                await hub.agentHeartbeat(connection)
+            case .pong:
+                await hub.agentHeartbeat(connection)
+            case .status(let report):
+                try await hub.statusReported(connection, report)
+                try await outbound.write(.ack(Ack(ackSeq: envelope.seq)))
+            case .renew(let renew):
+                let issued = try await hub.renew(clusterId: cluster.id, csrPEM: renew.csrPEM)
+                try await outbound.write(.certificate(issued))
+                logger.info("agent certificate renewed")
+            case .ack:
+                break
+            case .bye(let bye):
+                logger.info("agent said bye", metadata: ["reason": "\(bye.reason)"])
+                return
+            case .error(let e):
+                logger.warning("agent reported an error", metadata: ["error": "\(e)"])
+            case .unknown(let type):
+                logger.warning("ignoring unknown frame type (newer agent?)", metadata: ["type": "\(type)"])
+            case .hello, .welcome, .join, .assignment, .unassign, .command, .certificate:
+                throw ProtocolError(.unexpectedFrame, "`\(envelope.frame.type)` is not valid from an agent on an open connection")
+            }
+        }
+    }
+}
+
+/// Time of the last frame received, shared by the read loop and the heartbeat task.
+final class LastReceived: Sendable {
+    private let instant = Mutex(ContinuousClock.now)
+    func touch() { instant.withLock { $0 = .now } }
+    var age: Duration { instant.withLock { ContinuousClock.now - $0 } }
+}
+
+/// The domain's handle on this connection.
+struct GatewaySession: AgentSession {
+    let clusterId: String
+    let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    let channel: any Channel
+
+    func send(_ frame: Frame) async {
+        try? await outbound.write(frame)
+    }
+
+    func close(with error: ProtocolError?) async {
+        if let error { try? await outbound.write(.error(error)) }
+        try? await channel.close()
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

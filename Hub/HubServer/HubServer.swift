@@ -1,0 +1,105 @@
+import Foundation
+import HawserProtocol
+import HubAPI
+import HubCore
+import HubGateway
+import HubPKI
+import HubStore
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The hub's composition root: store, PKI, domain, agent gateway, REST API and Git poller,
+/// wired once and run as one `ServiceGroup` (Hummingbird's `Application` shape).
+public final class HubServer: Sendable {
+    public struct Options: Sendable {
+        public var dataDirectory: String = "./hawser-data"
+        public var apiHost: String = "127.0.0.1"
+        public var apiPort: Int = 8080
+        public var agentHost: String = "0.0.0.0"
+        public var agentPort: Int = 8443
+        /// `host:port` agents dial; defaults to 127.0.0.1 and the agent port.
+        public var advertiseAddress: String?
+        /// Extra names (DNS or IP) for the server certificate.
+        public var serverNames: [String] = []
+        public var pollInterval: Duration = .seconds(180)
+        public var heartbeatInterval: Duration = .seconds(10)
+        public var agentCertificateLifetime: TimeInterval = 30 * 86400
+        public init() {}
+    }
+
+    public let hub: Hub
+    public let gateway: AgentGateway
+    public let apiPort: Int
+    public let agentPort: Int
+    /// Printed once, on the first start; `nil` afterwards.
+    public let initialAdminToken: String?
+    public let createdCA: Bool
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+
+    /// Opens everything and starts serving; returns once both ports are bound.
+    public static func start(_ options: Options, logger: Logger = Logger(label: "hawser.hub")) async throws -> HubServer {
+        let dir = options.dataDirectory
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let store = try SQLiteHubStore(path: dir + "/hawser.db")
+        let advertiseHost = options.advertiseAddress.map { String($0.split(separator: ":").dropLast().joined(separator: ":")) }
+        var names = ["localhost", "127.0.0.1"] + options.serverNames
+        if let advertiseHost, !advertiseHost.isEmpty { names.append(advertiseHost) }
+        if options.agentHost != "0.0.0.0" && options.agentHost != "::" { names.append(options.agentHost) }
+        let identity = try HubIdentityFiles(directory: dir).loadOrCreate(serverNames: names)
+
+        // Bind the agent port first so the advertised address carries the real port.
+        let listener = try await AgentGateway.bind(AgentGateway.Configuration(
+            host: options.agentHost, port: options.agentPort,
+            serverCertificatePEM: identity.serverCertificatePEM, serverKeyPEM: identity.serverKeyPEM,
+            caCertificatePEM: identity.authority.certificatePEM))
+        let advertise = options.advertiseAddress ?? "127.0.0.1:\(listener.port)"
+        let hub = Hub(
+            configuration: HubConfiguration(
+                advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
+                pollInterval: options.pollInterval, agentCertificateLifetime: options.agentCertificateLifetime),
+            store: store, authority: identity.authority, logger: logger)
+        let gateway = AgentGateway(hub: hub, listener: listener, logger: logger)
+        let adminToken = try await hub.bootstrapAdminToken()
+
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: HubRoutes.router(hub: hub),
+            configuration: .init(address: .hostname(options.apiHost, port: options.apiPort), serverName: "hawser-hub"),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? options.apiPort)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [app, gateway, GitPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        let task = Task { try await group.run() }
+        var apiPort = options.apiPort
+        for await p in portStream { apiPort = p }
+        return HubServer(hub: hub, gateway: gateway, apiPort: apiPort, agentPort: gateway.port, initialAdminToken: adminToken, createdCA: identity.created, group: group, task: task)
+    }
+
+    init(hub: Hub, gateway: AgentGateway, apiPort: Int, agentPort: Int, initialAdminToken: String?, createdCA: Bool, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.hub = hub
+        self.gateway = gateway
+        self.apiPort = apiPort
+        self.agentPort = agentPort
+        self.initialAdminToken = initialAdminToken
+        self.createdCA = createdCA
+        self.group = group
+        self.task = task
+    }
+
+    /// Waits until the hub stops (a signal, or `shutdown()`).
+    public func wait() async throws {
+        try await task.value
+    }
+
+    public func shutdown() async {
+        await group.triggerGracefulShutdown()
+        _ = try? await task.value
+    }
+}
+

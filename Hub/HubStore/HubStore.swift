@@ -1,0 +1,62 @@
+import Foundation
+
+/// The hub's state. One protocol so the SQLite store (single hub) and a PostgreSQL store
+/// (several hubs) are interchangeable; nothing here names a database type.
+///
+/// Implementations never read the clock: every timestamp comes from the caller, so tests pin
+/// time. All methods are safe to call from any task; writes are atomic.
+public protocol HubStore: Sendable {
+    // MARK: Clusters
+
+    /// Throws `StoreError.conflict` when the name (or id) is taken.
+    func createCluster(_ c: ClusterRecord) async throws
+    func cluster(named: String) async throws -> ClusterRecord?
+    func cluster(id: String) async throws -> ClusterRecord?
+    /// Ordered by name.
+    func clusters() async throws -> [ClusterRecord]
+    /// Reads, changes and writes back in one transaction; `id` cannot change. Throws `notFound`,
+    /// or `conflict` when renamed onto a taken name.
+    @discardableResult
+    func updateCluster(id: String, _ change: @Sendable (inout ClusterRecord) -> Void) async throws -> ClusterRecord
+    /// Also deletes the cluster's bootstrap tokens and application statuses. Throws `notFound`.
+    func deleteCluster(id: String) async throws
+
+    // MARK: Bootstrap tokens
+
+    /// Throws `notFound` for an unknown cluster, `conflict` for a hash already stored.
+    func addBootstrapToken(_ t: BootstrapTokenRecord) async throws
+    /// Atomically checks and marks the token used, so two agents racing with one token cannot
+    /// both join. A used token reports `.alreadyUsed` even after it has expired.
+    func consumeBootstrapToken(hash: String, now: Date) async throws -> Result<BootstrapTokenRecord, TokenRejection>
+
+    // MARK: Applications
+
+    /// Throws `conflict` when the name is taken.
+    func createApp(_ a: AppRecord) async throws
+    func app(named: String) async throws -> AppRecord?
+    /// Ordered by name.
+    func apps() async throws -> [AppRecord]
+    /// Applications whose destination is the cluster with this name, ordered by name.
+    func apps(cluster: String) async throws -> [AppRecord]
+    /// Reads, changes and writes back in one transaction; `name` cannot change. Throws `notFound`.
+    @discardableResult
+    func updateApp(named: String, _ change: @Sendable (inout AppRecord) -> Void) async throws -> AppRecord
+    /// Also deletes the app's render and statuses. Throws `notFound`.
+    func deleteApp(named: String) async throws
+
+    /// Replaces the app's latest render, as given (the caller owns `generation`). Throws
+    /// `notFound` for an unknown app.
+    func saveRender(_ r: AppRenderRecord) async throws
+    func render(app: String) async throws -> AppRenderRecord?
+    /// Upserts by (appName, clusterId). Throws `notFound` for an unknown app or cluster.
+    func saveStatus(_ s: AppStatusRecord) async throws
+    /// Ordered by cluster id.
+    func statuses(app: String) async throws -> [AppStatusRecord]
+
+    // MARK: Admin tokens
+
+    /// Hex SHA-256 hashes of the admin API tokens, oldest first.
+    func adminTokenHashes() async throws -> [String]
+    /// Adding a hash already stored is a no-op.
+    func addAdminTokenHash(_ hash: String, createdAt: Date) async throws
+}

@@ -1,0 +1,87 @@
+import GRDB
+
+/// The SQLite schema, as an ordered list of named migrations. A migration, once released, is
+/// never edited: add a new one. GRDB records applied names in `grdb_migrations`, so reopening a
+/// database runs only what is new.
+///
+/// Conventions (shared with the PostgreSQL schema): snake_case names; timestamps are REAL Unix
+/// seconds; lists and maps are JSON text; booleans are 0/1 integers.
+enum Migrations {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1", migrate: v1)
+        return migrator
+    }
+
+    static func v1(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE cluster (
+                id TEXT PRIMARY KEY NOT NULL,
+                name TEXT NOT NULL UNIQUE,
+                labels TEXT NOT NULL DEFAULT '{}',
+                state TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                certificate_serial TEXT,
+                certificate_not_after REAL,
+                agent_version TEXT,
+                kubernetes_version TEXT,
+                connected INTEGER NOT NULL DEFAULT 0,
+                last_heartbeat REAL,
+                last_seen_address TEXT
+            );
+            CREATE TABLE bootstrap_token (
+                token_hash TEXT PRIMARY KEY NOT NULL,
+                cluster_id TEXT NOT NULL REFERENCES cluster(id) ON DELETE CASCADE,
+                created_at REAL NOT NULL,
+                expires_at REAL NOT NULL,
+                used_at REAL
+            );
+            CREATE INDEX bootstrap_token_cluster ON bootstrap_token(cluster_id);
+            CREATE TABLE app (
+                name TEXT PRIMARY KEY NOT NULL,
+                project TEXT NOT NULL DEFAULT 'default',
+                repo_url TEXT NOT NULL,
+                path TEXT NOT NULL,
+                target_revision TEXT NOT NULL,
+                cluster TEXT NOT NULL,
+                namespace TEXT NOT NULL,
+                auto_sync INTEGER NOT NULL DEFAULT 0,
+                self_heal INTEGER NOT NULL DEFAULT 0,
+                prune INTEGER NOT NULL DEFAULT 0,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL,
+                refresh_requested_at REAL
+            );
+            CREATE INDEX app_cluster ON app(cluster);
+            CREATE TABLE app_render (
+                app_name TEXT PRIMARY KEY NOT NULL REFERENCES app(name) ON DELETE CASCADE,
+                revision TEXT,
+                commit_info TEXT,
+                manifests TEXT NOT NULL,
+                manifests_digest TEXT NOT NULL,
+                conditions TEXT NOT NULL DEFAULT '[]',
+                rendered_at REAL NOT NULL,
+                generation INTEGER NOT NULL
+            );
+            CREATE TABLE app_status (
+                app_name TEXT NOT NULL REFERENCES app(name) ON DELETE CASCADE,
+                cluster_id TEXT NOT NULL REFERENCES cluster(id) ON DELETE CASCADE,
+                revision TEXT,
+                observed_generation INTEGER,
+                sync TEXT NOT NULL,
+                health TEXT NOT NULL,
+                resources TEXT NOT NULL DEFAULT '[]',
+                conditions TEXT NOT NULL DEFAULT '[]',
+                message TEXT,
+                operation_phase TEXT,
+                reported_at REAL NOT NULL,
+                PRIMARY KEY (app_name, cluster_id)
+            );
+            CREATE INDEX app_status_cluster ON app_status(cluster_id);
+            CREATE TABLE admin_token (
+                hash TEXT PRIMARY KEY NOT NULL,
+                created_at REAL NOT NULL
+            );
+            """)
+    }
+}

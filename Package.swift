@@ -1,0 +1,100 @@
+// swift-tools-version:6.2
+// Hawser: a multi-cluster GitOps hub with lightweight agents.
+// Layout: Protocol/ (contracts shared by hub and agent), Hub/, Agent/ (library targets),
+// Sources/ (executables and KubeSim). See docs/architecture.md.
+import PackageDescription
+
+let nio: [Target.Dependency] = [
+    .product(name: "NIOCore", package: "swift-nio"),
+    .product(name: "NIOPosix", package: "swift-nio"),
+    .product(name: "NIOSSL", package: "swift-nio-ssl"),
+]
+let log: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let x509: [Target.Dependency] = [
+    .product(name: "X509", package: "swift-certificates"),
+    .product(name: "Crypto", package: "swift-crypto"),
+    .product(name: "SwiftASN1", package: "swift-asn1"),
+]
+
+let package = Package(
+    name: "hawser",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "hawser-hub", targets: ["hawser-hub"]),
+        .executable(name: "hawser-agent", targets: ["hawser-agent"]),
+        .executable(name: "hawser", targets: ["hawser"]),
+        .executable(name: "hawser-kubesim", targets: ["hawser-kubesim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.1.0"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: Protocol — the only code hub and agent share.
+        .target(name: "HawserProtocol", path: "Protocol/HawserProtocol"),
+        .target(name: "HawserWire", dependencies: ["HawserProtocol", log] + nio + x509, path: "Protocol/HawserWire"),
+
+        // MARK: Hub
+        .systemLibrary(name: "CLibGit2", path: "Hub/CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
+        .target(name: "HubPKI", dependencies: ["HawserWire"] + x509, path: "Hub/HubPKI"),
+        .target(name: "HubGit", dependencies: ["CLibGit2"], path: "Hub/HubGit"),
+        .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams"], path: "Hub/HubRender"),
+        .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift")], path: "Hub/HubStore"),
+        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
+        .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
+        .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI"),
+        .target(name: "HubServer", dependencies: [
+            "HubCore", "HubGateway", "HubAPI", "HubStore", "HubPKI", log,
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ] + nio, path: "Hub/HubServer"),
+
+        // MARK: Agent (must not link the hub's store, HTTP server or libgit2)
+        .target(name: "AgentEngine", dependencies: ["HawserProtocol"], path: "Agent/AgentEngine"),
+        .target(name: "AgentKube", dependencies: [
+            "HawserProtocol", "Yams", log,
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ] + nio, path: "Agent/AgentKube"),
+        .target(name: "AgentLink", dependencies: ["HawserProtocol", "HawserWire", log] + nio, path: "Agent/AgentLink"),
+        .target(name: "AgentRuntime", dependencies: ["HawserProtocol", "HawserWire", "AgentEngine", "AgentKube", "AgentLink", log] + nio + x509, path: "Agent/AgentRuntime"),
+
+        // MARK: KubeSim — an in-memory Kubernetes API server for tests, demos and load tests.
+        .target(name: "KubeSim", dependencies: [
+            "HawserProtocol", "Yams", log,
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "HummingbirdTLS", package: "hummingbird"),
+        ] + nio + x509, path: "Sources/KubeSim"),
+
+        // MARK: Executables
+        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
+        .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
+        .executableTarget(name: "hawser", dependencies: [
+            "HawserProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], path: "Sources/hawser"),
+        .executableTarget(name: "hawser-kubesim", dependencies: ["KubeSim", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-kubesim"),
+
+        // MARK: Tests
+        .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
+        .testTarget(name: "HubTests", dependencies: ["HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
+        .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
+        .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
+        .testTarget(name: "IntegrationTests", dependencies: [
+            "HubServer", "HubCore", "HubPKI", "AgentRuntime", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ] + nio + x509, path: "Tests/IntegrationTests"),
+    ]
+)

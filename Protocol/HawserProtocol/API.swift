@@ -1,0 +1,160 @@
+import Foundation
+
+/// Request and response bodies of the hub's REST API (`/api/v1`). The `hawser` CLI uses these
+/// types and nothing else of the hub, exactly as an outside client would (Nomad's `api/` model).
+
+/// `{"error": "not_found", "message": "application \"x\" not found"}` on every non-2xx answer.
+public struct APIErrorBody: Codable, Sendable {
+    public var error: String
+    public var message: String
+    public init(error: String, message: String) {
+        self.error = error
+        self.message = message
+    }
+}
+
+public struct ListResponse<Item: Codable & Sendable>: Codable, Sendable {
+    public var items: [Item]
+    public init(items: [Item]) { self.items = items }
+}
+
+public struct VersionInfo: Codable, Sendable {
+    public var version: String
+    public var protocolVersions: [Int]
+    public var caFingerprint: String
+    public var agentAddress: String
+    public init(version: String, protocolVersions: [Int], caFingerprint: String, agentAddress: String) {
+        self.version = version
+        self.protocolVersions = protocolVersions
+        self.caFingerprint = caFingerprint
+        self.agentAddress = agentAddress
+    }
+}
+
+// MARK: Clusters
+
+public struct ClusterCreateRequest: Codable, Sendable {
+    public var name: String
+    public var labels: [String: String]
+    /// Bootstrap token lifetime in seconds (default one hour).
+    public var tokenTTLSeconds: Double?
+    public init(name: String, labels: [String: String] = [:], tokenTTLSeconds: Double? = nil) {
+        self.name = name
+        self.labels = labels
+        self.tokenTTLSeconds = tokenTTLSeconds
+    }
+}
+
+public struct ClusterView: Codable, Sendable {
+    public var id: String
+    public var name: String
+    public var labels: [String: String]
+    /// `pending` (waiting for its agent to join), `registered` or `revoked`.
+    public var state: String
+    public var connected: Bool
+    public var lastHeartbeat: Date?
+    public var agentVersion: String?
+    public var kubernetesVersion: String?
+    public var certificateNotAfter: Date?
+    public var createdAt: Date
+    public init(id: String, name: String, labels: [String: String], state: String, connected: Bool, lastHeartbeat: Date?, agentVersion: String?, kubernetesVersion: String?, certificateNotAfter: Date?, createdAt: Date) {
+        self.id = id
+        self.name = name
+        self.labels = labels
+        self.state = state
+        self.connected = connected
+        self.lastHeartbeat = lastHeartbeat
+        self.agentVersion = agentVersion
+        self.kubernetesVersion = kubernetesVersion
+        self.certificateNotAfter = certificateNotAfter
+        self.createdAt = createdAt
+    }
+}
+
+public struct ClusterCreateResponse: Codable, Sendable {
+    public var cluster: ClusterView
+    /// Shown once; the hub keeps only its hash.
+    public var bootstrapToken: String
+    public var expiresAt: Date
+    public var caFingerprint: String
+    /// The exact command to run beside the cluster.
+    public var joinCommand: String
+    public init(cluster: ClusterView, bootstrapToken: String, expiresAt: Date, caFingerprint: String, joinCommand: String) {
+        self.cluster = cluster
+        self.bootstrapToken = bootstrapToken
+        self.expiresAt = expiresAt
+        self.caFingerprint = caFingerprint
+        self.joinCommand = joinCommand
+    }
+}
+
+// MARK: Applications
+
+public struct AppSpec: Codable, Sendable, Hashable {
+    public var name: String
+    public var project: String
+    public var repoURL: String
+    public var path: String
+    public var targetRevision: String
+    public var cluster: String
+    public var namespace: String
+    public var syncPolicy: SyncPolicy
+    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init()) {
+        self.name = name
+        self.project = project
+        self.repoURL = repoURL
+        self.path = path
+        self.targetRevision = targetRevision
+        self.cluster = cluster
+        self.namespace = namespace
+        self.syncPolicy = syncPolicy
+    }
+}
+
+public struct CommitInfo: Codable, Sendable, Hashable {
+    public var sha: String
+    public var author: String
+    public var date: Date
+    public var message: String
+    public init(sha: String, author: String, date: Date, message: String) {
+        self.sha = sha
+        self.author = author
+        self.date = date
+        self.message = message
+    }
+}
+
+/// An application as the API shows it: its spec, what the hub rendered, and what the agent reported.
+public struct AppView: Codable, Sendable {
+    public var spec: AppSpec
+    /// Commit the hub last rendered for `targetRevision`.
+    public var targetCommit: CommitInfo?
+    /// Revision the cluster runs, as the agent reported it.
+    public var syncedRevision: String?
+    public var sync: SyncStatusCode
+    public var health: HealthStatusCode
+    public var conditions: [AppCondition]
+    public var resources: [ResourceStatus]
+    public var operationPhase: OperationPhase?
+    public var message: String?
+    public var reportedAt: Date?
+    public var createdAt: Date
+    public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, message: String?, reportedAt: Date?, createdAt: Date) {
+        self.spec = spec
+        self.targetCommit = targetCommit
+        self.syncedRevision = syncedRevision
+        self.sync = sync
+        self.health = health
+        self.conditions = conditions
+        self.resources = resources
+        self.operationPhase = operationPhase
+        self.message = message
+        self.reportedAt = reportedAt
+        self.createdAt = createdAt
+    }
+}
+
+public struct AppDeleteOptions: Codable, Sendable {
+    public var cascade: Bool
+    public init(cascade: Bool = true) { self.cascade = cascade }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import HubServer
+import Logging
+
+/// `hawser-hub`: the control plane. Flags map one-to-one onto `HubServer.Options`.
+@main
+struct HawserHub: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hawser-hub",
+        abstract: "Hawser's hub: projects, clusters and applications, rendered from Git and served to agents over mutual TLS.")
+
+    @Option(help: "Directory for the SQLite store, the CA and the server certificate.") var dataDir: String = "./hawser-data"
+    @Option(help: "REST API address, HOST:PORT.") var apiAddress: String = "127.0.0.1:8080"
+    @Option(help: "Agent gateway address, HOST:PORT.") var agentAddress: String = "0.0.0.0:8443"
+    @Option(help: "Address agents dial, HOST:PORT (printed in join commands). Default: 127.0.0.1 and the agent port.") var advertiseAddress: String?
+    @Option(help: "Extra DNS name or IP for the server certificate (repeatable).") var serverName: [String] = []
+    @Option(help: "Seconds between Git polls.") var pollInterval: Double = 180
+    @Option(help: "Seconds between heartbeats; a peer silent for three is dropped.") var heartbeatInterval: Double = 10
+    @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
+    @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { var h = StreamLogHandler.standardError(label: $0); h.logLevel = level; return h }
+        var o = HubServer.Options()
+        o.dataDirectory = dataDir
+        (o.apiHost, o.apiPort) = try Self.split(apiAddress, flag: "--api-address")
+        (o.agentHost, o.agentPort) = try Self.split(agentAddress, flag: "--agent-address")
+        o.advertiseAddress = advertiseAddress
+        o.serverNames = serverName
+        o.pollInterval = .milliseconds(Int(pollInterval * 1000))
+        o.heartbeatInterval = .milliseconds(Int(heartbeatInterval * 1000))
+        o.agentCertificateLifetime = agentCertificateHours * 3600
+        let server = try await HubServer.start(o)
+        let info = server.hub.versionInfo()
+        print("Hawser hub \(info.version)")
+        print("  API:          http://\(o.apiHost):\(server.apiPort)")
+        print("  Agent port:   \(o.agentHost):\(server.agentPort) (agents dial \(info.agentAddress))")
+        print("  CA:           \(info.caFingerprint)\(server.createdCA ? " (created in \(dataDir))" : "")")
+        if let token = server.initialAdminToken {
+            print("  Admin token:  \(token)")
+            print("                shown once; log in with: hawser login --server http://\(o.apiHost):\(server.apiPort) --token \(token)")
+        }
+        fflush(nil)
+        try await server.wait()
+    }
+
+    static func split(_ s: String, flag: String) throws -> (String, Int) {
+        guard let colon = s.lastIndex(of: ":"), let port = Int(s[s.index(after: colon)...]) else {
+            throw ValidationError("\(flag) must be HOST:PORT, got \"\(s)\"")
+        }
+        return (String(s[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]")), port)
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import HawserProtocol
+
+struct AppCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "app", abstract: "Create, inspect, sync and delete applications.",
+        subcommands: [Create.self, List.self, Get.self, Sync.self, Refresh.self, Delete.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: "Repository: a local path or file:// URL.") var repo: String
+        @Option(help: "Directory inside the repository.") var path: String = "."
+        @Option(help: "Branch, tag, commit SHA or HEAD.") var revision: String = "HEAD"
+        @Option(help: "Destination cluster name.") var cluster: String
+        @Option(help: "Destination namespace for objects without one.") var namespace: String
+        @Option(help: "Project (tenant).") var project: String = "default"
+        @Flag(help: "Apply new revisions automatically.") var autoSync = false
+        @Flag(help: "Undo drift in the live cluster (with --auto-sync).") var selfHeal = false
+        @Flag(help: "Delete what Git no longer has.") var prune = false
+
+        func run() async throws {
+            var repoURL = repo
+            if !repo.contains("://"), !repo.hasPrefix("/") {
+                repoURL = URL(fileURLWithPath: repo).standardizedFileURL.path
+            }
+            let spec = AppSpec(name: name, project: project, repoURL: repoURL, path: path, targetRevision: revision, cluster: cluster, namespace: namespace,
+                               syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune))
+            let app: AppView = try await global.client().post("/api/v1/applications", spec)
+            if global.output == .json { return try printJSON(app) }
+            print("Application \"\(app.spec.name)\" created.")
+            printDetail(app)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List applications with their sync and health.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let r: ListResponse<AppView> = try await global.client().get("/api/v1/applications")
+            if global.output == .json { return try printJSON(r.items) }
+            printTable(["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "SYNC", "HEALTH", "REVISION", "CONDITIONS"], r.items.map { a in
+                [a.spec.name, a.spec.cluster, a.spec.namespace, a.spec.project, a.sync.rawValue, a.health.rawValue,
+                 String((a.syncedRevision ?? "-").prefix(8)), a.conditions.map(\.type).joined(separator: ",")]
+            })
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show an application with its resources.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() async throws {
+            let app: AppView = try await global.client().get("/api/v1/applications/\(name)")
+            if global.output == .json { return try printJSON(app) }
+            printDetail(app)
+        }
+    }
+
+    struct Sync: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply the application's current desired state now.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() async throws {
+            let app: AppView = try await global.client().post("/api/v1/applications/\(name)/sync", Optional<HubClient.Empty>.none)
+            if global.output == .json { return try printJSON(app) }
+            print("Sync of \"\(name)\" requested from cluster \(app.spec.cluster).")
+        }
+    }
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-read the application's revision from Git now.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() async throws {
+            let app: AppView = try await global.client().post("/api/v1/applications/\(name)/refresh", Optional<HubClient.Empty>.none)
+            if global.output == .json { return try printJSON(app) }
+            printDetail(app)
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete an application (and, by default, what it deployed).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: "Also delete the application's resources from the cluster.") var cascade: Bool = true
+
+        func run() async throws {
+            try await global.client().delete("/api/v1/applications/\(name)?cascade=\(cascade)")
+            print("Application \"\(name)\" deleted\(cascade ? " with its resources" : "").")
+        }
+    }
+}
+
+func printDetail(_ a: AppView) {
+    printTable(["FIELD", "VALUE"], [
+        ["Name", a.spec.name], ["Project", a.spec.project],
+        ["Source", "\(a.spec.repoURL) \(a.spec.path) @ \(a.spec.targetRevision)"],
+        ["Target commit", a.targetCommit.map { "\($0.sha.prefix(8)) \($0.message.split(separator: "\n").first ?? "") (\($0.author))" } ?? "-"],
+        ["Destination", "\(a.spec.cluster)/\(a.spec.namespace)"],
+        ["Sync policy", a.spec.syncPolicy.automated ? "Automated" + (a.spec.syncPolicy.selfHeal ? " (self-heal)" : "") + (a.spec.syncPolicy.prune ? " (prune)" : "") : "Manual"],
+        ["Sync status", a.sync.rawValue + (a.syncedRevision.map { " to \($0.prefix(8))" } ?? "")],
+        ["Health", a.health.rawValue],
+        ["Last operation", a.operationPhase?.rawValue ?? "-"],
+        ["Reported", ago(a.reportedAt)],
+    ])
+    for c in a.conditions { print("\nCONDITION \(c.type): \(c.message)") }
+    if let m = a.message { print("\n\(m)") }
+    if !a.resources.isEmpty {
+        print("")
+        printTable(["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH", "MESSAGE"], a.resources.map { r in
+            [r.key.group, r.key.kind, r.key.namespace, r.key.name, r.status.rawValue, r.health?.rawValue ?? "",
+             (r.message ?? "").replacingOccurrences(of: "\n", with: "; ")]
+        })
+    }
+}

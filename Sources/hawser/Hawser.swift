@@ -1,0 +1,84 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import HawserProtocol
+
+/// `hawser`: the command line for the hub. It talks to the hub only through the REST API.
+@main
+struct Hawser: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hawser",
+        abstract: "Manage a Hawser hub: clusters and applications.",
+        version: "0.1.0",
+        subcommands: [Login.self, Version.self, ClusterCommand.self, AppCommand.self])
+}
+
+/// Connection flags shared by every command.
+struct GlobalOptions: ParsableArguments {
+    @Option(help: "Hub API URL (default: from `hawser login`, or HAWSER_SERVER).") var server: String?
+    @Option(help: "API token (default: from `hawser login`, or HAWSER_TOKEN).") var token: String?
+    @Option(name: .shortAndLong, help: "Output: table or json.") var output: OutputFormat = .table
+
+    func client() throws -> HubClient {
+        let env = ProcessInfo.processInfo.environment
+        let saved = CLIConfig.load()
+        guard let server = server ?? env["HAWSER_SERVER"] ?? saved?.server else {
+            throw CLIError("no hub configured: run `hawser login --server http://127.0.0.1:8080 --token TOKEN`")
+        }
+        return HubClient(server: server, token: token ?? env["HAWSER_TOKEN"] ?? saved?.token)
+    }
+}
+
+enum OutputFormat: String, ExpressibleByArgument {
+    case table, json
+}
+
+func printJSON<T: Encodable>(_ value: T) throws {
+    let e = WireJSON.encoder()
+    e.outputFormatting.insert(.prettyPrinted)
+    print(String(decoding: try e.encode(value), as: UTF8.self))
+}
+
+/// Left-aligned columns, like kubectl and argocd.
+func printTable(_ header: [String], _ rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { i in all.map { $0[i].count }.max() ?? 0 }
+    for r in all {
+        print(r.enumerated().map { i, c in i == r.count - 1 ? c : c.padding(toLength: widths[i], withPad: " ", startingAt: 0) }.joined(separator: "  "))
+    }
+}
+
+func ago(_ date: Date?) -> String {
+    guard let date else { return "never" }
+    let s = Int(Date().timeIntervalSince(date))
+    if s < 60 { return "\(s)s ago" }
+    if s < 3600 { return "\(s / 60)m ago" }
+    if s < 86400 { return "\(s / 3600)h ago" }
+    return "\(s / 86400)d ago"
+}
+
+struct Login: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Save the hub's address and a token for later commands.")
+    @Option(help: "Hub API URL, e.g. http://127.0.0.1:8080.") var server: String
+    @Option(help: "API token (the admin token the hub printed on first start).") var token: String
+
+    func run() async throws {
+        let client = HubClient(server: server, token: token)
+        let _: ListResponse<ClusterView> = try await client.get("/api/v1/clusters")
+        try CLIConfig(server: server, token: token).save()
+        print("Logged in to \(server). Settings saved in \(CLIConfig.path).")
+    }
+}
+
+struct Version: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show the CLI's and the hub's versions.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let info: VersionInfo = try await global.client().get("/api/version")
+        if global.output == .json { return try printJSON(info) }
+        print("hawser: 0.1.0")
+        print("hub:    \(info.version) (protocol \(info.protocolVersions.map(String.init).joined(separator: ",")))")
+        print("agents: \(info.agentAddress), CA \(info.caFingerprint)")
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+import HawserProtocol
+import HawserWire
+import NIOCore
+import NIOEmbedded
+import Testing
+
+/// The line protocol's decoder and encoder, driven through `EmbeddedChannel` without sockets.
+@Suite struct FrameCodecTests {
+    func channel(maxLine: Int = NDJSONFrameDecoder.defaultMaximumLineLength) throws -> EmbeddedChannel {
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addFrameCodec(maximumLineLength: maxLine)
+        return ch
+    }
+
+    func bytes(_ s: String) -> ByteBuffer { ByteBuffer(string: s) }
+
+    @Test func decodesFramesFedOneByteAtATime() throws {
+        let ch = try channel()
+        let text = try String(contentsOfFile: Vectors.path("assignment.json"), encoding: .utf8).trimmingCharacters(in: .newlines)
+            + "\n" + #"{"type":"ping","seq":3,"sentAt":"2026-11-28T04:00:00.000Z"}"# + "\r\n"
+        for b in Array(text.utf8) {
+            try ch.writeInbound(ByteBuffer(bytes: [b]))
+        }
+        let first = try #require(try ch.readInbound(as: Envelope.self))
+        guard case .assignment(let a) = first.frame else { Issue.record("expected assignment, got \(first.frame.type)"); return }
+        #expect(a.appId == "guestbook")
+        #expect(a.manifests.count == 2)
+        #expect(a.manifests[1].object[path: ["spec", "replicas"]] == .int(1))
+        let second = try #require(try ch.readInbound(as: Envelope.self))
+        #expect(second.seq == 3)
+        guard case .ping = second.frame else { Issue.record("expected ping"); return }
+        #expect(try ch.readInbound(as: Envelope.self) == nil)
+        #expect(try ch.finish().isClean)
+    }
+
+    @Test func blankLinesAreKeepAlives() throws {
+        let ch = try channel()
+        try ch.writeInbound(bytes("\n  \n{\"type\":\"bye\",\"seq\":1,\"reason\":\"x\"}\n"))
+        let e = try #require(try ch.readInbound(as: Envelope.self))
+        #expect(e.frame == .bye(Bye(reason: "x")))
+    }
+
+    @Test func oversizedLineIsRefusedBeforeItIsBuffered() throws {
+        let ch = try channel(maxLine: 64)
+        // No newline yet: the decoder must give up as soon as it holds more than the maximum.
+        #expect(throws: ProtocolError.self) {
+            try ch.writeInbound(ByteBuffer(bytes: Array(repeating: UInt8(ascii: "a"), count: 65)))
+        }
+        do {
+            let ch2 = try channel(maxLine: 64)
+            try ch2.writeInbound(bytes(String(repeating: "b", count: 100) + "\n"))
+            Issue.record("expected frame_too_large")
+        } catch let e as ProtocolError {
+            #expect(e.code == .frameTooLarge)
+            #expect(e.message.contains("64 bytes"))
+        }
+    }
+
+    @Test func invalidJSONIsAProtocolError() throws {
+        let ch = try channel()
+        do {
+            try ch.writeInbound(bytes("{not json\n"))
+            Issue.record("expected invalid_json")
+        } catch let e as ProtocolError {
+            #expect(e.code == .invalidJSON)
+        }
+    }
+
+    @Test func invalidUTF8IsAProtocolError() throws {
+        let ch = try channel()
+        do {
+            try ch.writeInbound(ByteBuffer(bytes: Array(#"{"type":"bye","seq":1,"reason":""#.utf8) + [0xC3, 0x28] + Array("\"}\n".utf8)))
+            Issue.record("expected invalid_utf8")
+        } catch let e as ProtocolError {
+            #expect(e.code == .invalidUTF8)
+        }
+    }
+
+    @Test func missingFieldNamesTheField() throws {
+        let ch = try channel()
+        do {
+            try ch.writeInbound(bytes(#"{"type":"command","seq":1,"action":"sync"}"# + "\n"))
+            Issue.record("expected invalid_frame")
+        } catch let e as ProtocolError {
+            #expect(e.code == .invalidFrame)
+            #expect(e.message.contains("appId"))
+        }
+    }
+
+    @Test func unknownTypeIsDecodedForTheCallerToIgnore() throws {
+        let ch = try channel()
+        try ch.writeInbound(bytes(try String(contentsOfFile: Vectors.path("unknown-type.json"), encoding: .utf8)))
+        let e = try #require(try ch.readInbound(as: Envelope.self))
+        #expect(e.frame == .unknown(type: "telemetry"))
+    }
+
+    @Test func sequenceNumbersMustIncrease() throws {
+        let ch = try channel()
+        try ch.writeInbound(bytes(#"{"type":"bye","seq":5,"reason":"a"}"# + "\n"))
+        _ = try ch.readInbound(as: Envelope.self)
+        do {
+            try ch.writeInbound(bytes(#"{"type":"bye","seq":5,"reason":"b"}"# + "\n"))
+            Issue.record("expected invalid_frame for a repeated seq")
+        } catch let e as ProtocolError {
+            #expect(e.code == .invalidFrame)
+            #expect(e.message.contains("seq"))
+        }
+    }
+
+    @Test func encoderNumbersFramesAndEndsEachWithANewline() throws {
+        let ch = try channel()
+        try ch.writeOutbound(Frame.ping(Ping(sentAt: Date(timeIntervalSince1970: 0))))
+        try ch.writeOutbound(Frame.bye(Bye(reason: "done")))
+        var out = ByteBuffer()
+        while var b = try ch.readOutbound(as: ByteBuffer.self) { out.writeBuffer(&b) }
+        let lines = String(buffer: out).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 3 && lines[2].isEmpty)
+        let decoder = WireJSON.decoder()
+        let a = try decoder.decode(Envelope.self, from: Data(lines[0].utf8))
+        let b = try decoder.decode(Envelope.self, from: Data(lines[1].utf8))
+        #expect(a.seq == 1 && b.seq == 2)
+        #expect(b.frame == .bye(Bye(reason: "done")))
+    }
+}
+
+@Suite struct VersionNegotiationTests {
+    @Test func picksTheHighestCommonVersion() {
+        #expect(ProtocolVersion.negotiate(offered: [1, 2, 3], supported: [1, 2]) == 2)
+        #expect(ProtocolVersion.negotiate(offered: [1], supported: [1, 2]) == 1)
+    }
+
+    @Test func noCommonVersionIsNil() {
+        #expect(ProtocolVersion.negotiate(offered: [2, 3], supported: [1]) == nil)
+        #expect(ProtocolVersion.negotiate(offered: [], supported: [1]) == nil)
+    }
+}
+
+enum Vectors {
+    static let directory = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Protocol/vectors").path
+
+    static func path(_ name: String) -> String { directory + "/" + name }
+}
+
+/// Every golden frame in Protocol/vectors decodes, names its own type, and survives a
+/// round trip through our encoder unchanged (so the spec's examples are the real format).
+@Suite struct GoldenVectorTests {
+    static let files = (try? FileManager.default.contentsOfDirectory(atPath: Vectors.directory).filter { $0.hasSuffix(".json") }.sorted()) ?? []
+
+    @Test func vectorsExistForEveryFrameType() {
+        let names = Set(Self.files.map { String($0.dropLast(5)) })
+        for t in ["hello", "welcome", "join", "assignment", "unassign", "status", "ack", "ping", "pong", "command", "renew", "certificate", "error", "bye"] {
+            #expect(names.contains(t), "missing Protocol/vectors/\(t).json")
+        }
+    }
+
+    @Test(arguments: files) func decodesAndRoundTrips(file: String) throws {
+        let data = try Data(contentsOf: URL(fileURLWithPath: Vectors.path(file)))
+        let envelope = try WireJSON.decoder().decode(Envelope.self, from: data)
+        let expectedType = file == "unknown-type.json" ? "telemetry" : String(file.dropLast(5))
+        #expect(envelope.frame.type == expectedType)
+        if case .unknown = envelope.frame { return }
+        let again = try WireJSON.decoder().decode(Envelope.self, from: try WireJSON.encoder().encode(envelope))
+        #expect(again == envelope)
+        // Nothing in the golden file is silently dropped by our types.
+        let original = try JSONValue.parse(data)
+        let reencoded = try JSONValue.parse(try WireJSON.encoder().encode(envelope))
+        #expect(original == reencoded, "\(file) does not round-trip field for field")
+    }
+}

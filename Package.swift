@@ -75,6 +75,7 @@ let package = Package(
             "HawserProtocol", "Yams", log,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdTLS", package: "hummingbird"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio + x509, path: "Sources/KubeSim"),
 
         // MARK: Executables

@@ -56,22 +56,20 @@ public struct LinkError: Error, CustomStringConvertible, Sendable {
 /// (so it works from behind NAT); the hub never connects to agents.
 public enum HubDialer {
     /// First contact: no client certificate, and the hub is trusted only through the CA pin.
-    public static func dialForJoin(_ endpoint: HubEndpoint, caPin: String, timeout: Duration = .seconds(10)) async throws -> FrameChannel {
+    /// The handshake completes after `connect` returns, so the pin's verdict is returned too:
+    /// callers turn a failed first read into that readable reason.
+    public static func dialForJoin(_ endpoint: HubEndpoint, caPin: String, timeout: Duration = .seconds(10)) async throws -> (channel: FrameChannel, pinRejection: @Sendable () -> String?) {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv13
         tls.certificateVerification = .noHostnameVerification
         let context = try NIOSSLContext(configuration: tls)
         let verifier = PinnedCAVerifier(pin: caPin)
         let rejection = RejectionBox()
-        do {
-            return try await dial(endpoint, timeout: timeout) { channel in
-                try channel.pipeline.syncOperations.addHandler(
-                    try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verifier.callback { rejection.set($0) }))
-            }
-        } catch {
-            if let why = rejection.get() { throw LinkError(why) }
-            throw error
+        let channel = try await dial(endpoint, timeout: timeout) { channel in
+            try channel.pipeline.syncOperations.addHandler(
+                try NIOSSLClientHandler(context: context, serverHostname: nil, customVerificationCallback: verifier.callback { rejection.set($0) }))
         }
+        return (channel, { rejection.get() })
     }
 
     /// Every later connection: mutual TLS with the hub's CA as the only trust root.

@@ -18,7 +18,7 @@ public enum AgentJoin {
 
     /// A fresh P-256 key and a CSR proving possession of it. The subject is a placeholder: the
     /// hub decides the certificate's identity.
-    static func makeKeyAndCSR() throws -> (keyPEM: String, csrPEM: String) {
+    public static func makeKeyAndCSR() throws -> (keyPEM: String, csrPEM: String) {
         let key = P256.Signing.PrivateKey()
         let csr = try CertificateSigningRequest(
             version: .v1,

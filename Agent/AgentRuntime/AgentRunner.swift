@@ -39,6 +39,17 @@ public final class AgentRunner: Sendable {
     /// Runs until cancelled, or until the hub refuses this agent for good (then throws).
     public func run() async throws {
         await reconciler.start()
+        // The Kubernetes version goes into `hello`; fetching it must never delay connecting.
+        let versionProbe = Task { [delegate, kube] in
+            while !Task.isCancelled {
+                if let v = try? await kube.serverVersion() {
+                    delegate.kubernetesVersion.withLock { $0 = v }
+                    return
+                }
+                try? await Task.sleep(for: .seconds(30))
+            }
+        }
+        defer { versionProbe.cancel() }
         // Long-lived connections renew too: check once a minute, not only on connect.
         let renewer = Task { [delegate] in
             while !Task.isCancelled {
@@ -63,6 +74,7 @@ final class LinkDelegate: HubLinkDelegate {
     let logger: Logger
     let renewal = PendingRenewal()
     let sender = Mutex<FrameSender?>(nil)
+    let kubernetesVersion = Mutex<String?>(nil)
 
     init(state: AgentStateDirectory, identity: AgentStateDirectory.Identity, reconciler: Reconciler, kube: KubeClient, logger: Logger) {
         self.state = state
@@ -76,7 +88,7 @@ final class LinkDelegate: HubLinkDelegate {
 
     func hello() async -> Hello {
         Hello(protocolVersions: ProtocolVersion.supported, agentVersion: AgentVersion.current, clusterId: identity.clusterId,
-              kubernetesVersion: try? await kube.serverVersion(), lastApplied: await reconciler.lastApplied())
+              kubernetesVersion: kubernetesVersion.withLock { $0 }, lastApplied: await reconciler.lastApplied())
     }
 
     func connected(_ welcome: Welcome, sender: FrameSender) async {

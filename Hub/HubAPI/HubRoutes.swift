@@ -26,6 +26,10 @@ public enum HubRoutes {
         }
         api.get("/clusters") { _, _ in ListResponse(items: try await hub.clusters()) }
         api.get("/clusters/{name}") { _, context in try await hub.cluster(named: try context.parameters.require("name")) }
+        api.post("/clusters/{name}/token") { request, context -> EditedResponse<ClusterCreateResponse> in
+            let ttl = request.uri.queryParameters.get("ttlSeconds").flatMap(Double.init)
+            return .init(status: .created, response: try await hub.newBootstrapToken(clusterNamed: try context.parameters.require("name"), ttl: ttl))
+        }
         api.post("/clusters/{name}/revoke") { _, context in try await hub.revokeCluster(named: try context.parameters.require("name")) }
 
         // Applications

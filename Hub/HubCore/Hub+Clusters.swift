@@ -9,15 +9,35 @@ extension Hub {
     public func addCluster(_ request: ClusterCreateRequest) async throws -> ClusterCreateResponse {
         try Validation.name(request.name, what: "cluster")
         for (k, v) in request.labels { try Validation.label(key: k, value: v) }
+        if let ttl = request.tokenTTLSeconds, !(ttl > 0 && ttl <= 7 * 86400) {
+            throw HubError(.invalid, "bootstrap token lifetime must be between 1 second and 7 days, got \(ttl)s")
+        }
         if try await store.cluster(named: request.name) != nil {
-            throw HubError(.conflict, "cluster \"\(request.name)\" already exists; pick another name or `hawser cluster rm` it first")
+            throw HubError(.conflict, "cluster \"\(request.name)\" already exists; pick another name, or `hawser cluster token` for a new join token")
         }
         let created = now()
         let record = ClusterRecord(id: UUID().uuidString.lowercased(), name: request.name, labels: request.labels, state: .pending, createdAt: created)
         try await store.createCluster(record)
+        return try await issueBootstrapToken(for: record, ttl: request.tokenTTLSeconds)
+    }
+
+    /// A fresh one-time token for a cluster that has not joined yet or must re-join (a new
+    /// machine, a lost state directory). Earlier unused tokens stay valid until they expire.
+    public func newBootstrapToken(clusterNamed name: String, ttl: TimeInterval?) async throws -> ClusterCreateResponse {
+        if let ttl, !(ttl > 0 && ttl <= 7 * 86400) {
+            throw HubError(.invalid, "bootstrap token lifetime must be between 1 second and 7 days, got \(ttl)s")
+        }
+        let c = try await requireCluster(name)
+        guard c.state != .revoked else {
+            throw HubError(.conflict, "cluster \"\(name)\" is revoked; delete it and add it again")
+        }
+        return try await issueBootstrapToken(for: c, ttl: ttl)
+    }
+
+    private func issueBootstrapToken(for record: ClusterRecord, ttl: TimeInterval?) async throws -> ClusterCreateResponse {
+        let created = now()
         let token = Secrets.newToken(prefix: "hwsb_")
-        let ttl = request.tokenTTLSeconds ?? configuration.bootstrapTokenLifetime
-        let expires = created.addingTimeInterval(ttl)
+        let expires = created.addingTimeInterval(ttl ?? configuration.bootstrapTokenLifetime)
         try await store.addBootstrapToken(BootstrapTokenRecord(tokenHash: Secrets.hash(token), clusterId: record.id, createdAt: created, expiresAt: expires, usedAt: nil))
         let command = "hawser-agent join --hub \(configuration.advertiseAddress) --token \(token) --ca-sha256 \(caFingerprint) --state-dir ./hawser-agent-state"
         return ClusterCreateResponse(cluster: await view(record), bootstrapToken: token, expiresAt: expires, caFingerprint: caFingerprint, joinCommand: command)
@@ -77,9 +97,9 @@ extension Hub {
         case .failure(.unknown):
             throw ProtocolError(.tokenUnknown, "the bootstrap token is not known to this hub; copy it again from `hawser cluster add`")
         case .failure(.expired(let at)):
-            throw ProtocolError(.tokenExpired, "the bootstrap token expired at \(WireJSON.formatDate(at)); ask for a new one with `hawser cluster token NAME`")
+            throw ProtocolError(.tokenExpired, "the bootstrap token expired at \(WireJSON.formatDate(at)); ask for a new one with `hawser cluster token CLUSTER`")
         case .failure(.alreadyUsed(let at)):
-            throw ProtocolError(.tokenUsed, "the bootstrap token was already used at \(WireJSON.formatDate(at)); tokens are single-use, ask for a new one")
+            throw ProtocolError(.tokenUsed, "the bootstrap token was already used at \(WireJSON.formatDate(at)); tokens are single-use, ask for a new one with `hawser cluster token CLUSTER`")
         }
         guard let cluster = try? await store.cluster(id: token.clusterId), cluster.state != .revoked else {
             throw ProtocolError(.clusterRevoked, "the cluster this token was issued for is revoked or deleted")

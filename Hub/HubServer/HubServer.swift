@@ -26,6 +26,9 @@ public final class HubServer: Sendable {
         public var pollInterval: Duration = .seconds(180)
         public var heartbeatInterval: Duration = .seconds(10)
         public var agentCertificateLifetime: TimeInterval = 30 * 86400
+        public var bootstrapTokenLifetime: TimeInterval = 3600
+        /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
+        public var now: @Sendable () -> Date = { Date() }
         public init() {}
     }
 
@@ -59,8 +62,9 @@ public final class HubServer: Sendable {
         let hub = Hub(
             configuration: HubConfiguration(
                 advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
-                pollInterval: options.pollInterval, agentCertificateLifetime: options.agentCertificateLifetime),
-            store: store, authority: identity.authority, logger: logger)
+                pollInterval: options.pollInterval, agentCertificateLifetime: options.agentCertificateLifetime,
+                bootstrapTokenLifetime: options.bootstrapTokenLifetime),
+            store: store, authority: identity.authority, logger: logger, now: options.now)
         let gateway = AgentGateway(hub: hub, listener: listener, logger: logger)
         let adminToken = try await hub.bootstrapAdminToken()
 

@@ -6,6 +6,8 @@ import HawserProtocol
 import Hummingbird
 import HummingbirdTLS
 import Logging
+import NIOSSL
+import ServiceLifecycle
 import Synchronization
 
 public struct KubeSimConfiguration: Sendable {
@@ -47,16 +49,20 @@ public final class KubeSim: Sendable {
     public let token: String
     private let host: String
     private let store: Store
+    private let services: ServiceGroup
     private let server: Mutex<Task<Void, Never>?>
 
     public var url: String { "https://\(host.contains(":") ? "[\(host)]" : host):\(port)" }
 
-    private init(port: Int, host: String, caCertificatePEM: String, token: String, store: Store, server: Task<Void, Never>) {
+    private init(
+        port: Int, host: String, caCertificatePEM: String, token: String, store: Store, services: ServiceGroup, server: Task<Void, Never>
+    ) {
         self.port = port
         self.host = host
         self.caCertificatePEM = caCertificatePEM
         self.token = token
         self.store = store
+        self.services = services
         self.server = Mutex(server)
     }
 
@@ -76,9 +82,10 @@ public final class KubeSim: Sendable {
             },
             logger: logger
         )
+        let services = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         let task = Task {
             do {
-                try await app.run()
+                try await services.run()
             } catch {
                 logger.error("KubeSim server stopped: \(error)")
             }
@@ -95,15 +102,29 @@ public final class KubeSim: Sendable {
         }
         return KubeSim(
             port: bound, host: configuration.host, caCertificatePEM: identity.caCertificatePEM, token: configuration.token,
-            store: store, server: task)
+            store: store, services: services, server: task)
     }
 
-    /// Ends watch streams, stops the listener and waits for it to close.
+    /// Ends watch streams, stops the listener gracefully (in-flight requests finish) and waits for it
+    /// to close; a straggling connection is cut after a few seconds.
     public func shutdown() async {
         await store.shutdown()
         guard let task = server.withLock({ t -> Task<Void, Never>? in defer { t = nil }; return t }) else { return }
-        task.cancel()
+        await services.triggerGracefulShutdown()
+        let watchdog = Task {
+            try? await Task.sleep(for: .seconds(5))
+            if !Task.isCancelled { task.cancel() }
+        }
         await task.value
+        watchdog.cancel()
+    }
+
+    /// A client TLS configuration that trusts this server's CA (for AsyncHTTPClient and NIO clients).
+    public func clientTLSConfiguration() throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caCertificatePEM.utf8)))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
     }
 
     /// A kubeconfig that points kubectl or client libraries at this server.

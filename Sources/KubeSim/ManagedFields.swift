@@ -53,7 +53,11 @@ enum ManagedFields {
 
     static func set(_ entries: [ManagedFieldsEntry], on object: inout JSONValue) {
         let kept = entries.filter { !$0.fields.isEmpty }
-        object.set(kept.isEmpty ? nil : .array(kept.map(\.json)), at: ["metadata", "managedFields"])
+        if kept.isEmpty {
+            object.set(Optional<JSONValue>.none, at: ["metadata", "managedFields"])
+        } else {
+            object.set(.array(kept.map(\.json)), at: ["metadata", "managedFields"])
+        }
     }
 
     /// Fields the server maintains itself; nobody owns them.

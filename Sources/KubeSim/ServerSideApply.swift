@@ -71,17 +71,22 @@ enum ServerSideApply {
                 if let keys = ListKeys.keyFields(field: k, items: appliedItems),
                     ListKeys.keyFields(field: k, items: liveItems) == keys || liveItems.isEmpty
                 {
-                    var remaining = liveItems
+                    // Items other managers added keep their place; the applier's new items are appended.
+                    // If the applier covers every item, its order wins (it may be reordering its own list).
+                    let appliedKeys = appliedItems.map { ListKeys.key(of: $0, fields: keys) }
+                    let liveKeys = liveItems.map { ListKeys.key(of: $0, fields: keys) }
                     var merged: [JSONValue] = []
-                    for item in appliedItems {
-                        let key = ListKeys.key(of: item, fields: keys)
-                        if let i = remaining.firstIndex(where: { ListKeys.key(of: $0, fields: keys) == key }) {
-                            merged.append(merge(remaining.remove(at: i), item))
-                        } else {
-                            merged.append(item)
+                    if Set(liveKeys).isSubset(of: appliedKeys) {
+                        for (item, key) in zip(appliedItems, appliedKeys) {
+                            merged.append(liveKeys.firstIndex(of: key).map { merge(liveItems[$0], item) } ?? item)
                         }
+                    } else {
+                        for (item, key) in zip(liveItems, liveKeys) {
+                            merged.append(appliedKeys.firstIndex(of: key).map { merge(item, appliedItems[$0]) } ?? item)
+                        }
+                        for (item, key) in zip(appliedItems, appliedKeys) where !liveKeys.contains(key) { merged.append(item) }
                     }
-                    obj[k] = .array(merged + remaining)
+                    obj[k] = .array(merged)
                 } else {
                     obj[k] = v
                 }

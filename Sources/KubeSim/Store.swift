@@ -69,10 +69,8 @@ actor Store {
 
     func list(_ type: ResourceType, filter: WatchFilter) -> (items: [JSONValue], resourceVersion: Int) {
         let all = objects[type.groupResource] ?? [:]
-        let items = all.keys.sorted().compactMap { k -> JSONValue? in
-            let obj = all[k]!
-            return filter.matches(obj) ? obj.served(as: type) : nil
-        }
+        // (No `cond ? obj : nil` here: JSONValue is nil-literal expressible, so nil would mean JSON null.)
+        let items = all.keys.sorted().map { all[$0]! }.filter(filter.matches).map { $0.served(as: type) }
         return (items, resourceVersion)
     }
 

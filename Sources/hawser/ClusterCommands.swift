@@ -5,7 +5,7 @@ import HawserProtocol
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Register, list and revoke clusters.",
-        subcommands: [Add.self, List.self, Get.self, Revoke.self])
+        subcommands: [Add.self, List.self, Get.self, Token.self, Revoke.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a cluster and print its agent's join command.")
@@ -23,10 +23,20 @@ struct ClusterCommand: AsyncParsableCommand {
             let r: ClusterCreateResponse = try await global.client().post("/api/v1/clusters", ClusterCreateRequest(name: name, labels: parsed, tokenTTLSeconds: tokenTTL))
             if global.output == .json { return try printJSON(r) }
             print("Cluster \"\(r.cluster.name)\" registered (\(r.cluster.id)).")
-            print("Bootstrap token (single use, expires \(WireJSON.formatDate(r.expiresAt))):")
-            print("  \(r.bootstrapToken)")
-            print("Run this beside the cluster to join it:")
-            print("  \(r.joinCommand)")
+            printJoin(r)
+        }
+    }
+
+    struct Token: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a new one-time bootstrap token for a cluster (a lost or expired token).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: "Bootstrap token lifetime in seconds.") var tokenTTL: Double = 3600
+
+        func run() async throws {
+            let r: ClusterCreateResponse = try await global.client().post("/api/v1/clusters/\(name)/token?ttlSeconds=\(tokenTTL)", Optional<HubClient.Empty>.none)
+            if global.output == .json { return try printJSON(r) }
+            printJoin(r)
         }
     }
 
@@ -71,4 +81,11 @@ struct ClusterCommand: AsyncParsableCommand {
             print("Cluster \"\(c.name)\" revoked; its agent is disconnected and will be refused.")
         }
     }
+}
+
+func printJoin(_ r: ClusterCreateResponse) {
+    print("Bootstrap token (single use, expires \(WireJSON.formatDate(r.expiresAt))):")
+    print("  \(r.bootstrapToken)")
+    print("Run this beside the cluster to join it:")
+    print("  \(r.joinCommand)")
 }

@@ -21,7 +21,7 @@ struct Defaulter {
         case ("", "Service"):
             service(&obj, old: old)
         case ("", "Secret"):
-            obj.setDefault("Opaque", at: ["type"])
+            if obj["type"] == nil || obj["type"] == "" { obj["type"] = "Opaque" }
             if let stringData = obj["stringData"]?.objectValue {
                 for (k, v) in stringData {
                     obj.set(.string(Data((v.stringValue ?? "").utf8).base64EncodedString()), at: ["data", k])

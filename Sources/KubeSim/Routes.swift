@@ -43,6 +43,13 @@ struct APIResponder: HTTPResponder {
             userAgent: request.headers[.userAgent])
         let accept = request.headers[.accept] ?? ""
         let type = target.type
+        // Bodies are JSON or YAML, or protobuf for the few kinds Protobuf.swift reads.
+        let contentType = request.headers[.contentType] ?? ""
+        if contentType.contains("cbor") { throw APIError.unsupportedMediaType(contentType) }
+        func decodeBody() async throws -> JSONValue {
+            let data = try await Self.body(request)
+            return contentType.contains("protobuf") ? try Protobuf.decode(data) : try BodyDecoding.decode(data)
+        }
 
         switch request.method {
         case .get:
@@ -70,13 +77,13 @@ struct APIResponder: HTTPResponder {
 
         case .post:
             guard target.name == nil, !type.namespaced || target.namespace != nil else { throw APIError.methodNotAllowed("POST") }
-            let body = try BodyDecoding.decode(try await Self.body(request))
+            let body = try await decodeBody()
             let created = try await store.create(type, namespace: target.namespace, body: body, options: options)
             return Self.json(created, code: 201)
 
         case .put:
             guard let name = target.name else { throw APIError.methodNotAllowed("PUT") }
-            let body = try BodyDecoding.decode(try await Self.body(request))
+            let body = try await decodeBody()
             if target.subresource == "scale" {
                 return Self.json(try await store.updateScale(type, namespace: target.namespace, name: name, options: options) { _ throws(APIError) in body })
             }
@@ -85,9 +92,8 @@ struct APIResponder: HTTPResponder {
 
         case .patch:
             guard let name = target.name else { throw APIError.methodNotAllowed("PATCH") }
-            let contentType = (request.headers[.contentType] ?? "").split(separator: ";").first.map { String($0).trimmingSpaces } ?? ""
             let patchType: PatchType
-            switch contentType {
+            switch contentType.split(separator: ";").first.map({ String($0).trimmingSpaces }) ?? "" {
             case "application/apply-patch+yaml", "application/apply-patch+json": patchType = .apply
             case "application/merge-patch+json": patchType = .merge
             case "application/strategic-merge-patch+json":

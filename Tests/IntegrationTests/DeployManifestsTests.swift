@@ -42,7 +42,7 @@ import Testing
         let files = try manifests()
         #expect(files.count >= 10, "deploy/ should hold the hub and agent manifests")
         for ns in try namespaces(files) {
-            _ = try await Proc.run(kubectl, ["--kubeconfig", kubeconfig, "create", "namespace", ns])
+            _ = try await Proc.createNamespace(ns, kubeconfig: kubeconfig)
         }
         for f in files {
             let out = try await Proc.run(kubectl, ["--kubeconfig", kubeconfig, "apply", "--server-side", "--dry-run=server", "-f", f])

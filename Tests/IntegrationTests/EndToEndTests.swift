@@ -39,7 +39,7 @@ import Testing
             try await Proc.run(kubectl, ["--kubeconfig", kubeconfig] + args)
         }
         let ns = "hawser-e2e-\(UUID().uuidString.prefix(6).lowercased())"
-        #expect(try await k("create", "namespace", ns).ok)
+        #expect(try await Proc.createNamespace(ns, kubeconfig: kubeconfig).ok)
 
         let h = try await HubHarness.start()
         defer { Task { await h.stop() } }

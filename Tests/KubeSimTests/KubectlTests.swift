@@ -113,7 +113,7 @@ struct KubectlTests {
             #expect(!result.succeeded)
             #expect(result.stderr.contains("namespaces \"nowhere\" not found"))
 
-            try await c.kubectlOK("create", "namespace", "nowhere")
+            try await c.kubectlOK("create", "namespace", "nowhere")   // protobuf body from kubectl >= 1.32
             try await c.kubectlOK("apply", "--server-side", "-n", "nowhere", "-f", guestbook)
             // Deleting the namespace deletes what is in it.
             try await c.kubectlOK("delete", "namespace", "nowhere")
@@ -145,6 +145,19 @@ struct KubectlTests {
             #expect(deploy[path: ["metadata", "generation"]] == 3, "metadata changes do not bump generation")
             let selected = try await c.kubectlOK("get", "deploy", "-l", "tier=frontend", "-o", "name")
             #expect(selected.contains("deployment.apps/guestbook-ui"))
+        }
+    }
+
+    @Test func imperativeCreateOfSimpleKinds() async throws {
+        try await withCluster { c in
+            try await c.kubectlOK("create", "namespace", "team-a")
+            try await c.kubectlOK("create", "configmap", "settings", "-n", "team-a", "--from-literal=mode=fast")
+            try await c.kubectlOK("create", "secret", "generic", "creds", "-n", "team-a", "--from-literal=password=hunter2")
+            let cm = try await c.getJSON("configmap", "settings", "-n", "team-a")
+            #expect(cm["data"] == ["mode": "fast"])
+            let secret = try await c.getJSON("secret", "creds", "-n", "team-a")
+            #expect(secret["type"] == "Opaque")
+            #expect(secret[path: ["data", "password"]] == .string(Data("hunter2".utf8).base64EncodedString()))
         }
     }
 

@@ -62,6 +62,14 @@ enum Proc {
     }
 
     static var fixtures: String { packageRoot + "/../shared/fixtures" }
+
+    /// Creates a namespace with kubectl. Through a manifest, not `kubectl create namespace`:
+    /// kubectl 1.35+ sends typed creates as protobuf, which KubeSim does not speak yet.
+    static func createNamespace(_ name: String, kubeconfig: String) async throws -> Output {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("ns-\(name).yaml").path
+        try "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(name)\n".write(toFile: file, atomically: true, encoding: .utf8)
+        return try await run(try kubectl(), ["--kubeconfig", kubeconfig, "apply", "--server-side", "-f", file])
+    }
 }
 
 struct TestFailure: Error, CustomStringConvertible {

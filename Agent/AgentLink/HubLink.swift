@@ -88,24 +88,30 @@ public final class HubLink: Sendable {
         [.clusterRevoked, .clusterUnknown, .noCommonVersion, .clusterMismatch].contains(code)
     }
 
-    /// A readable reason for a failed dial, TLS failures especially.
+    /// A readable reason for a failed dial, TLS failures especially. BoringSSL's reasons
+    /// arrive wrapped in different error types depending on when the handshake failed, so
+    /// this reads the reason codes from the text.
     public static func explain(_ error: any Error) -> String {
-        if let e = error as? NIOSSLError {
-            switch e {
-            case .handshakeFailed(let inner):
-                let text = "\(inner)"
-                if text.contains("CERTIFICATE_VERIFY_FAILED") {
-                    return "TLS handshake failed: the hub's certificate is not signed by the CA in the state directory (\(text))"
-                }
-                if text.contains("ALERT") {
-                    return "TLS handshake failed: the hub refused our client certificate (expired, or issued by another hub's CA?) (\(text))"
-                }
-                return "TLS handshake failed: \(text)"
-            default:
-                return "TLS error: \(e)"
-            }
+        let text = "\(error)"
+        if text.contains("CERTIFICATE_VERIFY_FAILED") {
+            return "TLS handshake failed: the hub's certificate is not signed by the CA in the state directory (\(text))"
         }
-        return "\(error)"
+        if text.contains("ALERT_UNKNOWN_CA") || text.contains("ALERT_BAD_CERTIFICATE") {
+            return "TLS handshake failed: the hub does not trust our client certificate (issued by another hub's CA?) (\(text))"
+        }
+        if text.contains("ALERT_CERTIFICATE_EXPIRED") {
+            return "TLS handshake failed: the hub refused our client certificate as expired; join again with a new token (\(text))"
+        }
+        if text.contains("ALERT") {
+            return "TLS handshake failed: the hub refused our client certificate (\(text))"
+        }
+        if let e = error as? ChannelError, e == .ioOnClosedChannel || e == .alreadyClosed || e == .eof {
+            return "the hub closed the connection before welcoming us: most often it refused our client certificate during the TLS handshake (expired, or issued by another hub's CA); the hub's log says which"
+        }
+        if error is NIOSSLError || error is BoringSSLError {
+            return "TLS error: \(text)"
+        }
+        return text
     }
 
     private func connectOnce(onWelcome: () -> Void) async throws {

@@ -60,7 +60,7 @@ struct APIResponder: HTTPResponder {
                 if let name = target.name { fields += (fields.isEmpty ? "" : ",") + "metadata.name=\(name)" }
                 if !fields.isEmpty { filter.fieldSelector = try FieldSelector.parse(fields) }
                 if target.watchPrefix || query["watch"] == "true" || query["watch"] == "1" {
-                    return await watch(filter, query: query)
+                    return await watch(filter, query: query, asTable: accept.contains("as=Table"))
                 }
                 return try await list(filter, query: query, accept: accept)
             }
@@ -204,14 +204,19 @@ struct APIResponder: HTTPResponder {
         ])
     }
 
-    private func watch(_ filter: WatchFilter, query: [String: String]) async -> Response {
+    /// A chunked stream of newline-delimited watch events. `kubectl get -w` asks for Table
+    /// objects, so each event then carries a one-row Table, as the real server sends.
+    private func watch(_ filter: WatchFilter, query: [String: String], asTable: Bool) async -> Response {
         let since = query["resourceVersion"].flatMap(Int.init)
         let timeout = query["timeoutSeconds"].flatMap(Int.init).map { Duration.seconds($0) }
         let stream = await store.watch(filter, since: since, sendInitialEvents: query["sendInitialEvents"] == "true", timeout: timeout)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            for await event in stream {
+            for await var event in stream {
+                if asTable, let obj = event["object"], event["type"] != "ERROR", event["type"] != "BOOKMARK" {
+                    event["object"] = Table.render([obj], type: filter.type, resourceVersion: obj.resourceVersionString ?? "", includeObject: query["includeObject"])
+                }
                 var data = try event.jsonData()
                 data.append(UInt8(ascii: "\n"))
                 try await writer.write(ByteBuffer(bytes: data))

@@ -129,7 +129,9 @@ import Testing
                 for try await e in inbound { if case .welcome = e.frame { Issue.record("a foreign certificate was welcomed") } }
             }
         } catch {
-            #expect(HubLink.explain(error).contains("TLS"), "error was: \(error)")
+            // Depending on timing the refusal surfaces as a handshake alert or a closed channel;
+            // either way the explanation points at the certificate.
+            #expect(HubLink.explain(error).contains("certificate"), "error was: \(error)")
         }
         #expect(try await h.hub.cluster(named: "imposter").connected == false)
     }

@@ -32,7 +32,7 @@ enum Proc {
         case .exited(let c): c
         case .signaled(let s): 128 + s
         }
-        return Output(status: code, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        return Output(status: code, stdout: result.standardOutput, stderr: result.standardError)
     }
 
     /// The directory holding the built `hawser`, `hawser-agent`… binaries.
@@ -63,8 +63,8 @@ enum Proc {
 
     static var fixtures: String { packageRoot + "/../shared/fixtures" }
 
-    /// Creates a namespace with kubectl. Through a manifest, not `kubectl create namespace`:
-    /// kubectl 1.35+ sends typed creates as protobuf, which KubeSim does not speak yet.
+    /// Creates a namespace with kubectl, idempotently (server-side apply of a manifest), so a
+    /// run against a real cluster tolerates a namespace left behind by an earlier run.
     static func createNamespace(_ name: String, kubeconfig: String) async throws -> Output {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("ns-\(name).yaml").path
         try "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: \(name)\n".write(toFile: file, atomically: true, encoding: .utf8)

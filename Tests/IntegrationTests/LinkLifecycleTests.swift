@@ -1,0 +1,105 @@
+import AgentLink
+import AgentRuntime
+import Foundation
+import HawserProtocol
+import HawserWire
+import HubCore
+import KubeSim
+import Logging
+import NIOCore
+import Testing
+import X509
+
+/// What keeps a fleet healthy without anyone watching: heartbeats that notice dead peers,
+/// certificates that renew themselves, and agents that keep their desired state across
+/// restarts while the hub is away.
+@Suite(.serialized) struct LinkLifecycleTests {
+    @Test func renewalIsDueAtTwoThirdsOfTheLifetime() {
+        let start = Date(timeIntervalSince1970: 1_000_000)
+        let end = start.addingTimeInterval(30 * 86400)
+        #expect(!renewalDue(notBefore: start, notAfter: end, now: start.addingTimeInterval(19 * 86400)))
+        #expect(renewalDue(notBefore: start, notAfter: end, now: start.addingTimeInterval(20 * 86400)))
+        #expect(renewalDue(notBefore: start, notAfter: end, now: end.addingTimeInterval(1)))
+    }
+
+    @Test func agentRenewsItsCertificateOverTheLiveConnection() async throws {
+        // 60 s certificates are past two thirds of their life at once (they are back-dated 5
+        // minutes for clock skew), so the agent asks for a new one as soon as it connects.
+        let h = try await HubHarness.start { $0.agentCertificateLifetime = 60 }
+        defer { Task { await h.stop() } }
+        let state = try await h.registerAgent("renewer")
+        let firstPEM = try state.credentials().certificatePEM
+        let first = try Certificate(pemEncoded: firstPEM)
+        let agent = try AgentHarness.start(state: state, kubeconfig: RegistrationTests.unusedKubeconfig)
+        defer { Task { await agent.stop() } }
+        try await eventually("certificate renewed on disk") { try state.credentials().certificatePEM != firstPEM }
+        let renewed = try Certificate(pemEncoded: try state.credentials().certificatePEM)
+        #expect(renewed.serialNumber != first.serialNumber)
+        #expect(renewed.subject == first.subject, "a renewed certificate names the same cluster")
+        let keyAttrs = try FileManager.default.attributesOfItem(atPath: state.path + "/key.pem")
+        #expect((keyAttrs[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+        // The hub recorded the new certificate, and the new key + certificate work for a new connection.
+        try await eventually("hub knows the renewed certificate") {
+            try await h.hub.cluster(named: "renewer").certificateNotAfter.map { abs($0.timeIntervalSince(renewed.notValidAfter)) < 1 } ?? false
+        }
+        let channel = try await HubDialer.dial(try HubEndpoint(h.agentAddress), credentials: try state.credentials())
+        let welcomed: Bool = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(protocolVersions: [1], agentVersion: "test", clusterId: try state.identity().clusterId, kubernetesVersion: nil, lastApplied: [:])))
+            for try await e in inbound { if case .welcome = e.frame { return true } else { return false } }
+            return false
+        }
+        #expect(welcomed)
+    }
+
+    @Test func hubDropsASilentAgentWithinThreeHeartbeats() async throws {
+        let h = try await HubHarness.start(heartbeat: .milliseconds(300))
+        defer { Task { await h.stop() } }
+        let state = try await h.registerAgent("silent")
+        let channel = try await HubDialer.dial(try HubEndpoint(h.agentAddress), credentials: try state.credentials())
+        let started = ContinuousClock.now
+        // Say hello, then never answer a ping: the hub must give up on its own.
+        let lastFrame: Frame? = try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(.hello(Hello(protocolVersions: [1], agentVersion: "test", clusterId: try state.identity().clusterId, kubernetesVersion: nil, lastApplied: [:])))
+            var last: Frame?
+            do {
+                for try await e in inbound { last = e.frame }
+            } catch {}
+            return last
+        }
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed < .seconds(3), "the hub took \(elapsed) to drop a dead agent")
+        guard case .error(let e) = lastFrame else { Issue.record("expected heartbeat_timeout, got \(String(describing: lastFrame))"); return }
+        #expect(e.code == .heartbeatTimeout)
+        try await eventually("shown disconnected") { try await h.hub.cluster(named: "silent").connected == false }
+    }
+
+    @Test func agentKeepsDesiredStateAcrossARestartWhileTheHubIsDown() async throws {
+        var logger = Logger(label: "test.kubesim")
+        logger.logLevel = .warning
+        let sim = try await KubeSim.start(logger: logger)
+        defer { Task { await sim.shutdown() } }
+        let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
+        try sim.writeKubeconfig(to: kubeconfig)
+
+        let h = try await HubHarness.start()
+        let state = try await h.registerAgent("steadfast")
+        let repo = try await TestRepo.create(files: [
+            "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: kept\ndata:\n  color: blue\n",
+        ])
+        let first = try AgentHarness.start(state: state, kubeconfig: kubeconfig)
+        _ = try await h.hub.createApp(AppSpec(name: "kept", repoURL: repo.path, path: "app", cluster: "steadfast", namespace: "default",
+                                              syncPolicy: SyncPolicy(automated: true, selfHeal: true)))
+        try await eventually("applied") {
+            await sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept")?[path: ["data", "color"]] == "blue"
+        }
+        // Hub gone, agent restarted: the new agent process only has its state directory.
+        await first.stop()
+        await h.stop()
+        let second = try AgentHarness.start(state: state, kubeconfig: kubeconfig)
+        defer { Task { await second.stop() } }
+        try await sim.mutate(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept") { $0.set("red", at: ["data", "color"]) }
+        try await eventually("drift undone from the assignment kept on disk") {
+            await sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept")?[path: ["data", "color"]] == "blue"
+        }
+    }
+}

@@ -82,7 +82,7 @@ let package = Package(
         .executableTarget(name: "hawser-hub", dependencies: ["HubServer", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
         .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
-            "HawserProtocol",
+            "HawserProtocol", "HawserWire",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Sources/hawser"),

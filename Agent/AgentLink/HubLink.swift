@@ -85,7 +85,7 @@ public final class HubLink: Sendable {
     }
 
     static func isPermanent(_ code: ProtocolError.Code) -> Bool {
-        [.clusterRevoked, .clusterUnknown, .noCommonVersion, .clusterMismatch].contains(code)
+        [.clusterRevoked, .clusterUnknown, .noCommonVersion, .clusterMismatch, .certificateSuperseded].contains(code)
     }
 
     /// A readable reason for a failed dial, TLS failures especially. BoringSSL's reasons

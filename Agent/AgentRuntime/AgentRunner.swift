@@ -1,4 +1,5 @@
 import AgentKube
+import Crypto
 import AgentLink
 import Foundation
 import HawserProtocol
@@ -103,9 +104,17 @@ final class LinkDelegate: HubLinkDelegate {
         case .unassign(let u): await reconciler.unassign(u)
         case .command(let c): await reconciler.command(c)
         case .certificate(let issued):
-            guard let key = renewal.take() else { return }
+            // Only a certificate for the key we generated is kept: a late or duplicate answer
+            // must never pair a certificate with the wrong key (that would lock the agent out).
+            guard let pending = renewal.get(), let cert = try? Certificate(pemEncoded: issued.certificatePEM),
+                  let key = try? P256.Signing.PrivateKey(pemRepresentation: pending.keyPEM),
+                  cert.publicKey == Certificate.PublicKey(key.publicKey) else {
+                logger.warning("ignoring a certificate that does not match the pending renewal key")
+                return
+            }
+            renewal.clear()
             do {
-                try state.saveRenewed(keyPEM: key, certificatePEM: issued.certificatePEM)
+                try state.saveRenewed(keyPEM: pending.keyPEM, certificatePEM: issued.certificatePEM)
                 logger.notice("certificate renewed", metadata: ["notAfter": "\(WireJSON.formatDate(issued.notAfter))"])
             } catch {
                 logger.error("cannot store the renewed certificate", metadata: ["error": "\(error)"])
@@ -124,9 +133,14 @@ final class LinkDelegate: HubLinkDelegate {
         guard let pem = try? state.credentials().certificatePEM, let cert = try? Certificate(pemEncoded: pem),
               renewalDue(notBefore: cert.notValidBefore, notAfter: cert.notValidAfter, now: Date()) else { return }
         do {
-            let (key, csr) = try AgentJoin.makeKeyAndCSR()
-            renewal.set(key)
-            try await sender.send(.renew(Renew(csrPEM: csr)))
+            // One key per renewal: a repeated request (reconnect, timer) resends the same CSR.
+            let pending = try renewal.get() ?? {
+                let made = try AgentJoin.makeKeyAndCSR()
+                let p = PendingRenewal.Request(keyPEM: made.keyPEM, csrPEM: made.csrPEM)
+                renewal.set(p)
+                return p
+            }()
+            try await sender.send(.renew(Renew(csrPEM: pending.csrPEM)))
             logger.info("certificate renewal requested", metadata: ["notAfter": "\(cert.notValidAfter)"])
         } catch {
             logger.warning("certificate renewal failed", metadata: ["error": "\(error)"])
@@ -136,9 +150,14 @@ final class LinkDelegate: HubLinkDelegate {
 
 import Synchronization
 
-/// The new private key between sending `renew` and receiving the certificate.
+/// The new private key and its CSR between sending `renew` and receiving the certificate.
 final class PendingRenewal: Sendable {
-    private let key = Mutex<String?>(nil)
-    func set(_ k: String) { key.withLock { $0 = k } }
-    func take() -> String? { key.withLock { k in defer { k = nil }; return k } }
+    struct Request: Sendable {
+        let keyPEM: String
+        let csrPEM: String
+    }
+    private let request = Mutex<Request?>(nil)
+    func set(_ r: Request) { request.withLock { $0 = r } }
+    func get() -> Request? { request.withLock { $0 } }
+    func clear() { request.withLock { $0 = nil } }
 }

@@ -28,11 +28,21 @@ public struct AgentStateDirectory: Sendable {
         public var hub: String
     }
 
-    /// Desired state as last received, and what was applied of it.
+    /// Desired state as last received, what was applied of it, and every object each app
+    /// has applied (its inventory, as Flux calls it): what Git drops is found there, so pruning
+    /// never has to guess and never touches an object the app did not create.
     public struct Snapshot: Codable, Sendable {
         public var assignments: [String: Assignment] = [:]
         public var applied: [String: AppliedRevision] = [:]
+        public var inventory: [String: [ResourceKey]] = [:]
         public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            assignments = try c.decodeIfPresent([String: Assignment].self, forKey: .assignments) ?? [:]
+            applied = try c.decodeIfPresent([String: AppliedRevision].self, forKey: .applied) ?? [:]
+            inventory = try c.decodeIfPresent([String: [ResourceKey]].self, forKey: .inventory) ?? [:]
+        }
     }
 
     public var isJoined: Bool {
@@ -59,8 +69,9 @@ public struct AgentStateDirectory: Sendable {
         try SecretFile.write(String(decoding: data, as: UTF8.self), to: identityPath)
     }
 
-    /// Replaces key and certificate after a renewal (the key first is wrong: a crash between
-    /// the two writes would leave a key that matches no certificate, so write to temp names).
+    /// Replaces key and certificate after a renewal. Both are fully written under temporary
+    /// names first and then renamed back to back, so a crash can only fall between two renames,
+    /// never leave a half-written key.
     func saveRenewed(keyPEM: String, certificatePEM: String) throws {
         try SecretFile.write(keyPEM, to: keyPath + ".new")
         try SecretFile.write(certificatePEM, to: certificatePath + ".new")

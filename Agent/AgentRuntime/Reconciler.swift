@@ -8,12 +8,21 @@ import Logging
 /// Makes the cluster match each assignment and reports how it differs.
 ///
 /// One loop per application wakes on a new assignment, a command from the hub, or the resync
-/// interval. Automated apps apply new assignments; with self-heal they also undo drift.
-/// The engine (plan, compare, health) is pure; this actor only moves data between it, the
+/// interval. Wake-ups are coalesced into the strongest pending trigger (sync > assigned >
+/// refresh > resync), so a burst of events costs one reconciliation and a `sync` is never
+/// dropped. Automated apps apply new assignments; with self-heal they also undo drift. The
+/// engine (plan, compare, health) is pure; this actor only moves data between it, the
 /// Kubernetes API and the hub.
 public actor Reconciler {
-    enum Trigger: Sendable {
-        case assigned, sync, refresh, resync
+    enum Trigger: Int, Comparable, Sendable {
+        case resync, refresh, assigned, sync
+        static func < (a: Trigger, b: Trigger) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    struct Loop {
+        let task: Task<Void, Never>
+        let ticker: Task<Void, Never>
+        let wake: AsyncStream<Void>.Continuation
     }
 
     let kube: KubeClient
@@ -26,7 +35,10 @@ public actor Reconciler {
     var snapshot: AgentStateDirectory.Snapshot
     var statuses: [String: AppStatusReport] = [:]
     var sender: FrameSender?
-    var loops: [String: (task: Task<Void, Never>, wake: AsyncStream<Trigger>.Continuation)] = [:]
+    var loops: [String: Loop] = [:]
+    var pending: [String: Trigger] = [:]
+    /// Apps with a quick re-check scheduled (a rollout in progress); at most one each.
+    var rechecks: Set<String> = []
 
     public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, logger: Logger) {
         self.kube = kube
@@ -43,7 +55,7 @@ public actor Reconciler {
     }
 
     public func stop() {
-        for (_, l) in loops { l.task.cancel(); l.wake.finish() }
+        for (_, l) in loops { stopLoop(l) }
         loops = [:]
     }
 
@@ -72,59 +84,91 @@ public actor Reconciler {
         snapshot.assignments[a.appId] = a
         persist()
         logger.info("assignment received", metadata: ["app": "\(a.appId)", "revision": "\(a.revision.prefix(8))", "generation": "\(a.generation)", "objects": "\(a.manifests.count)"])
-        if let l = loops[a.appId] { l.wake.yield(.assigned) } else { startLoop(a.appId, first: .assigned) }
+        if loops[a.appId] == nil { startLoop(a.appId) }
+        poke(a.appId, .assigned)
     }
 
-    public func unassign(_ u: Unassign) async {
+    /// Withdraws an app. With `cascade`, deletes what it owns, off the link's read loop (a slow
+    /// API server must not stall heartbeats).
+    public func unassign(_ u: Unassign) {
         let previous = snapshot.assignments.removeValue(forKey: u.appId)
+        let inventory = snapshot.inventory.removeValue(forKey: u.appId) ?? []
         snapshot.applied[u.appId] = nil
         statuses[u.appId] = nil
+        pending[u.appId] = nil
         persist()
-        if let l = loops.removeValue(forKey: u.appId) { l.task.cancel(); l.wake.finish() }
-        guard u.cascade, let previous else { return }
-        // Delete only what this app owns: the instance label must name it.
-        let planned = await planObjects(previous)
-        for obj in planned.objects.reversed() {
-            do {
-                guard let live = try await kube.get(obj.key),
-                      live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == u.appId else { continue }
-                try await kube.delete(obj.key)
-                logger.info("deleted", metadata: ["app": "\(u.appId)", "object": "\(obj.key)"])
-            } catch {
-                logger.warning("cascade delete failed", metadata: ["app": "\(u.appId)", "object": "\(obj.key)", "error": "\(error)"])
+        if let l = loops.removeValue(forKey: u.appId) { stopLoop(l) }
+        logger.info("application withdrawn", metadata: ["app": "\(u.appId)", "cascade": "\(u.cascade)"])
+        guard u.cascade else { return }
+        Task {
+            var keys = inventory
+            if let previous { keys += await self.planObjects(previous).objects.map(\.key) }
+            for key in Set(keys).sorted().reversed() {
+                await self.deleteIfOwned(key, app: u.appId)
             }
         }
     }
 
     public func command(_ c: Command) {
-        guard let l = loops[c.appId] else {
+        guard loops[c.appId] != nil else {
             logger.warning("command for an app this agent does not hold", metadata: ["app": "\(c.appId)"])
             return
         }
         logger.info("command", metadata: ["app": "\(c.appId)", "action": "\(c.action.rawValue)", "by": "\(c.initiatedBy ?? "-")"])
-        l.wake.yield(c.action == .sync ? .sync : .refresh)
+        poke(c.appId, c.action == .sync ? .sync : .refresh)
     }
 
     // MARK: Loops
 
-    private func startLoop(_ appId: String, first: Trigger = .resync) {
-        let (stream, wake) = AsyncStream.makeStream(of: Trigger.self, bufferingPolicy: .bufferingNewest(4))
-        wake.yield(first)
+    func poke(_ appId: String, _ trigger: Trigger) {
+        pending[appId] = max(pending[appId] ?? trigger, trigger)
+        loops[appId]?.wake.yield()
+    }
+
+    func takeTrigger(_ appId: String) -> Trigger? {
+        pending.removeValue(forKey: appId)
+    }
+
+    private func startLoop(_ appId: String) {
+        let (stream, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let interval = resyncInterval
-        let ticker = Task {
+        let ticker = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: interval)
-                wake.yield(.resync)
+                await self?.poke(appId, .resync)
             }
         }
         let task = Task { [weak self] in
-            for await trigger in stream {
+            for await _ in stream {
                 guard let self, !Task.isCancelled else { break }
-                await self.reconcile(appId, trigger: trigger)
+                if let trigger = await self.takeTrigger(appId) {
+                    await self.reconcile(appId, trigger: trigger)
+                }
             }
-            ticker.cancel()
         }
-        loops[appId] = (task, wake)
+        loops[appId] = Loop(task: task, ticker: ticker, wake: wake)
+        if snapshot.assignments[appId] != nil { poke(appId, .resync) }
+    }
+
+    private func stopLoop(_ l: Loop) {
+        l.ticker.cancel()
+        l.task.cancel()
+        l.wake.finish()
+    }
+
+    /// Rollouts in progress are re-checked after a second rather than at the next resync.
+    private func scheduleRecheck(_ appId: String) {
+        guard !rechecks.contains(appId) else { return }
+        rechecks.insert(appId)
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(1))
+            await self?.recheckDue(appId)
+        }
+    }
+
+    private func recheckDue(_ appId: String) {
+        rechecks.remove(appId)
+        poke(appId, .refresh)
     }
 
     func persist() {
@@ -147,48 +191,101 @@ public actor Reconciler {
             return
         }
         var rows = await compare(planned.objects)
-        var aggregate = AppAggregate(rows: rows)
+        var orphans = await ownedOrphans(appId, planned: planned.objects)
+        var aggregate = AppAggregate(rows: rows + orphans.map(\.row))
         let policy = a.syncPolicy
+        let appliedCurrent = snapshot.applied[appId]?.revision == a.revision && snapshot.applied[appId]?.generation == a.generation
         let applyNow: Bool = switch trigger {
         case .sync: true
-        case .assigned: policy.automated && (aggregate.sync != .synced || snapshot.applied[appId]?.revision != a.revision)
-        case .refresh, .resync: policy.automated && aggregate.sync == .outOfSync && (policy.selfHeal || snapshot.applied[appId]?.revision != a.revision || snapshot.applied[appId]?.generation != a.generation)
+        case .assigned: policy.automated && (aggregate.sync != .synced || !appliedCurrent)
+        case .refresh, .resync: policy.automated && aggregate.sync == .outOfSync && (policy.selfHeal || !appliedCurrent)
         }
         var phase: OperationPhase? = statuses[appId]?.operationPhase
         var failures: [ResourceKey: String] = [:]
         if applyNow {
             logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)"])
+            var inventory = Set(snapshot.inventory[appId] ?? [])
             for obj in planned.objects {
                 do {
                     _ = try await kube.apply(obj.object, fieldManager: "hawser", force: true)
+                    inventory.insert(obj.key)
                 } catch {
                     failures[obj.key] = "\(obj.source):\(obj.line): apply failed: \(error)"
                     logger.warning("apply failed", metadata: ["app": "\(appId)", "object": "\(obj.key)", "error": "\(error)"])
                 }
             }
+            if policy.prune && failures.isEmpty {
+                for orphan in orphans {
+                    do {
+                        try await kube.delete(orphan.row.key)
+                        inventory.remove(orphan.row.key)
+                        logger.info("pruned", metadata: ["app": "\(appId)", "object": "\(orphan.row.key)"])
+                    } catch {
+                        failures[orphan.row.key] = "prune failed: \(error)"
+                    }
+                }
+            }
+            // Withdrawn while we were applying: its state is gone, do not write it back.
+            guard snapshot.assignments[appId] != nil else { return }
+            snapshot.inventory[appId] = inventory.sorted()
             phase = failures.isEmpty ? .succeeded : .failed
             if failures.isEmpty {
                 snapshot.applied[appId] = AppliedRevision(revision: a.revision, generation: a.generation)
-                persist()
             }
+            persist()
             rows = await compare(planned.objects)
+            orphans = await ownedOrphans(appId, planned: planned.objects)
             for i in rows.indices {
                 if let f = failures[rows[i].key] { rows[i].message = f; rows[i].status = .outOfSync }
             }
-            aggregate = AppAggregate(rows: rows)
         }
+        let allRows = rows + orphans.map { o in
+            var row = o.row
+            if let f = failures[row.key] { row.message = f }
+            return row
+        }
+        aggregate = AppAggregate(rows: allRows)
+        guard snapshot.assignments[appId] != nil else { return }
         var conditions: [AppCondition] = []
         if !failures.isEmpty {
             conditions.append(AppCondition(type: "SyncError", message: failures.values.sorted().joined(separator: "; ")))
         }
         await report(AppStatusReport(
             appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
-            sync: aggregate.sync, health: aggregate.health, resources: rows, conditions: conditions,
+            sync: aggregate.sync, health: aggregate.health, resources: allRows, conditions: conditions,
             operationPhase: phase,
             message: aggregate.sync == .outOfSync && !policy.automated ? "out of sync; run `hawser app sync \(appId)`" : nil))
-        // Rollouts in progress are re-checked soon rather than at the next resync.
-        if aggregate.health == .progressing, let l = loops[appId] {
-            Task { try? await Task.sleep(for: .seconds(1)); l.wake.yield(.refresh) }
+        if aggregate.health == .progressing { scheduleRecheck(appId) }
+    }
+
+    /// Objects this app applied earlier that Git no longer has and that still carry the app's
+    /// instance label: Argo CD's "requires pruning". Gone ones leave the inventory.
+    func ownedOrphans(_ appId: String, planned: [PlannedObject]) async -> [(row: ResourceStatus, live: JSONValue)] {
+        let wanted = Set(planned.map(\.key))
+        var out: [(ResourceStatus, JSONValue)] = []
+        var remaining: [ResourceKey] = []
+        for key in snapshot.inventory[appId] ?? [] where !wanted.contains(key) {
+            guard let live = try? await kube.get(key) else { continue }
+            guard live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == appId else { continue }
+            remaining.append(key)
+            out.append((ResourceStatus(key: key, status: .outOfSync, health: nil, message: "requires pruning"), live))
+        }
+        let kept = (snapshot.inventory[appId] ?? []).filter { wanted.contains($0) } + remaining
+        if snapshot.assignments[appId] != nil, kept.count != (snapshot.inventory[appId] ?? []).count {
+            snapshot.inventory[appId] = kept.sorted()
+            persist()
+        }
+        return out
+    }
+
+    func deleteIfOwned(_ key: ResourceKey, app: String) async {
+        do {
+            guard let live = try await kube.get(key),
+                  live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == app else { return }
+            try await kube.delete(key)
+            logger.info("deleted", metadata: ["app": "\(app)", "object": "\(key)"])
+        } catch {
+            logger.warning("cascade delete failed", metadata: ["app": "\(app)", "object": "\(key)", "error": "\(error)"])
         }
     }
 

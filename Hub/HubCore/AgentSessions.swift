@@ -38,5 +38,17 @@ actor AgentSessions {
 
     func session(for clusterId: String) -> (any AgentSession)? { sessions[clusterId] }
 
+    func all() -> [any AgentSession] { Array(sessions.values) }
+
     func isConnected(_ clusterId: String) -> Bool { sessions[clusterId] != nil }
+}
+
+/// Applications deleted while their agent may be away, with the cascade choice, so the
+/// catch-up after a reconnect withdraws them the way the user asked. Kept in memory: after a
+/// hub restart an unknown app is withdrawn without cascade (never delete on a guess).
+actor Tombstones {
+    private var cascade: [String: Bool] = [:]
+    func record(_ app: String, cascade c: Bool) { cascade[app] = c }
+    func cascade(for app: String) -> Bool { cascade[app] ?? false }
+    func forget(_ app: String) { cascade[app] = nil }
 }

@@ -43,7 +43,7 @@ extension Hub {
         }
         let known = Set(apps.map(\.name))
         for gone in hello.lastApplied.keys.sorted() where !known.contains(gone) {
-            catchUp.append(.unassign(Unassign(appId: gone, cascade: true)))
+            catchUp.append(.unassign(Unassign(appId: gone, cascade: await tombstones.cascade(for: gone))))
         }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
         return Connection(

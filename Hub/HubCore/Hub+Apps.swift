@@ -14,6 +14,7 @@ extension Hub {
             throw HubError(.conflict, "application \"\(spec.name)\" already exists; use `hawser app delete` first or pick another name")
         }
         let t = now()
+        await tombstones.forget(spec.name)
         try await store.createApp(AppRecord(
             name: spec.name, project: spec.project, repoURL: spec.repoURL, path: spec.path, targetRevision: spec.targetRevision,
             cluster: spec.cluster, namespace: spec.namespace,
@@ -44,6 +45,7 @@ extension Hub {
     public func deleteApp(named name: String, cascade: Bool) async throws {
         let a = try await requireApp(name)
         try await store.deleteApp(named: name)
+        await tombstones.record(name, cascade: cascade)
         if let c = try await store.cluster(named: a.cluster), let session = await sessions.session(for: c.id) {
             await session.send(.unassign(Unassign(appId: name, cascade: cascade)))
         }
@@ -70,13 +72,24 @@ extension Hub {
 
     // MARK: Refresh: resolve, render, assign
 
-    /// Re-reads the app's revision from Git, renders it, and sends the agent what changed.
+    /// Re-reads the app's revision from Git, renders it, sends the agent what changed, and
+    /// asks it to compare now (Argo CD's refresh: fresh status without waiting for a resync).
     @discardableResult
     public func refresh(appNamed name: String) async throws -> AppView {
         try await refreshQueue.run(name) { [self] in
             let app = try await requireApp(name)
             try await renderAndAssign(app)
+            if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
+                await session.send(.command(Command(action: .refresh, appId: name, initiatedBy: "refresh")))
+            }
             return try await view(try await requireApp(name))
+        }
+    }
+
+    /// The poller's refresh: only what changed in Git reaches the agent.
+    func poll(appNamed name: String) async throws {
+        try await refreshQueue.run(name) { [self] in
+            try await renderAndAssign(try await requireApp(name))
         }
     }
 
@@ -84,7 +97,7 @@ extension Hub {
     public func refreshAll() async {
         let apps = (try? await store.apps()) ?? []
         for app in apps {
-            do { try await refresh(appNamed: app.name) } catch {
+            do { try await poll(appNamed: app.name) } catch {
                 logger.warning("refresh failed", metadata: ["app": "\(app.name)", "error": "\(error)"])
             }
         }

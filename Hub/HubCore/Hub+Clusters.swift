@@ -84,6 +84,12 @@ extension Hub {
     /// Redeems a bootstrap token for a client certificate. Every refusal says why, and none
     /// of them changes anything.
     public func join(_ request: Join, peer: String) async throws(ProtocolError) -> CertificateIssued {
+        // A malformed CSR must not spend the one-time token.
+        do {
+            _ = try CertificateAuthority.validateCSR(request.csrPEM)
+        } catch {
+            throw ProtocolError(.invalidCSR, "\(error)")
+        }
         let hash = Secrets.hash(request.token)
         let result: Result<BootstrapTokenRecord, TokenRejection>
         do {
@@ -104,7 +110,7 @@ extension Hub {
         guard let cluster = try? await store.cluster(id: token.clusterId), cluster.state != .revoked else {
             throw ProtocolError(.clusterRevoked, "the cluster this token was issued for is revoked or deleted")
         }
-        let issued = try await issueCertificate(for: cluster, csrPEM: request.csrPEM)
+        let issued = try await issueCertificate(for: cluster, csrPEM: request.csrPEM, renewal: false)
         do {
             _ = try await store.updateCluster(id: cluster.id) {
                 $0.state = .registered
@@ -123,10 +129,13 @@ extension Hub {
         guard let cluster = try? await store.cluster(id: clusterId), cluster.state == .registered else {
             throw ProtocolError(.clusterRevoked, "cluster is not registered on this hub")
         }
-        return try await issueCertificate(for: cluster, csrPEM: csrPEM)
+        return try await issueCertificate(for: cluster, csrPEM: csrPEM, renewal: true)
     }
 
-    private func issueCertificate(for cluster: ClusterRecord, csrPEM: String) async throws(ProtocolError) -> CertificateIssued {
+    /// Signs a client certificate and records its serial: only the newest certificate of a
+    /// cluster is accepted (plus, after a renewal, the one it replaces until the new one is
+    /// used). A re-join therefore shuts out every certificate issued before it.
+    private func issueCertificate(for cluster: ClusterRecord, csrPEM: String, renewal: Bool) async throws(ProtocolError) -> CertificateIssued {
         let cert: Certificate
         do {
             cert = try authority.signClientCertificate(csrPEM: csrPEM, clusterId: cluster.id, lifetime: configuration.agentCertificateLifetime, now: now())
@@ -135,6 +144,7 @@ extension Hub {
         }
         do {
             _ = try await store.updateCluster(id: cluster.id) {
+                $0.previousCertificateSerial = renewal ? $0.certificateSerial : nil
                 $0.certificateSerial = cert.serialHex
                 $0.certificateNotAfter = cert.notValidAfter
             }
@@ -155,6 +165,17 @@ extension Hub {
         }
         guard cluster.state != .revoked else {
             throw ProtocolError(.clusterRevoked, "cluster \"\(cluster.name)\" is revoked; register it again with `hawser cluster add`")
+        }
+        let serial = cert.serialHex
+        if serial == cluster.certificateSerial {
+            if cluster.previousCertificateSerial != nil {
+                // The renewed certificate is in use: the one it replaced is retired.
+                return (try? await store.updateCluster(id: cluster.id) { $0.previousCertificateSerial = nil }) ?? cluster
+            }
+            return cluster
+        }
+        guard serial == cluster.previousCertificateSerial else {
+            throw ProtocolError(.certificateSuperseded, "this certificate of cluster \"\(cluster.name)\" was replaced by a newer one (the cluster joined again); use the newest credentials or join again with `hawser cluster token \(cluster.name)`")
         }
         return cluster
     }

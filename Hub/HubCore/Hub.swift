@@ -14,6 +14,7 @@ public final class Hub: Sendable {
     let renderer: AppRenderer
     let sessions = AgentSessions()
     let refreshQueue = SerialQueue()
+    let tombstones = Tombstones()
     let logger: Logger
     /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
     let now: @Sendable () -> Date
@@ -49,6 +50,14 @@ public final class Hub: Sendable {
         let token = Secrets.newToken(prefix: "hwsa_")
         try await store.addAdminTokenHash(Secrets.hash(token), createdAt: now())
         return token
+    }
+
+    /// Says goodbye to every connected agent and closes its connection (hub shutdown).
+    public func disconnectAllAgents(reason: String) async {
+        for session in await sessions.all() {
+            await session.send(.bye(Bye(reason: reason)))
+            await session.close(with: nil)
+        }
     }
 
     /// Who is calling, from a bearer token; `nil` when the token is not known.

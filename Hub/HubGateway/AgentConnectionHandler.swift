@@ -75,6 +75,9 @@ struct AgentConnectionHandler {
         defer { Task { [hub] in await hub.agentDisconnected(connection, reason: "connection closed") } }
         try await outbound.write(.welcome(connection.welcome))
         for frame in connection.catchUp { try await outbound.write(frame) }
+        // Frames the domain sent meanwhile (a refresh, a sync) were held back so nothing
+        // precedes `welcome` and nothing older overtakes the catch-up; they go out now.
+        await session.activate()
 
         let lastReceived = LastReceived()
         let interval = Duration.seconds(connection.welcome.heartbeatSeconds)
@@ -131,14 +134,36 @@ final class LastReceived: Sendable {
     var age: Duration { instant.withLock { ContinuousClock.now - $0 } }
 }
 
-/// The domain's handle on this connection.
-struct GatewaySession: AgentSession {
-    let clusterId: String
+/// The domain's handle on this connection. It holds frames back until `activate()`, which the
+/// handler calls once `welcome` and the catch-up are written.
+actor GatewaySession: AgentSession {
+    nonisolated let clusterId: String
     let outbound: NIOAsyncChannelOutboundWriter<Frame>
     let channel: any Channel
+    private var held: [Frame] = []
+    private var active = false
+
+    init(clusterId: String, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel) {
+        self.clusterId = clusterId
+        self.outbound = outbound
+        self.channel = channel
+    }
 
     func send(_ frame: Frame) async {
+        guard active else {
+            held.append(frame)
+            return
+        }
         try? await outbound.write(frame)
+    }
+
+    func activate() async {
+        // Frames sent while flushing join the queue, so order is kept without a lock.
+        while !held.isEmpty {
+            let frame = held.removeFirst()
+            try? await outbound.write(frame)
+        }
+        active = true
     }
 
     func close(with error: ProtocolError?) async {

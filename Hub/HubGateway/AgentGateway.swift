@@ -93,8 +93,11 @@ public final class AgentGateway: Service, Sendable {
                     }
                 }
             }
-        } onGracefulShutdown: {
+        } onGracefulShutdown: { [hub] in
+            // Stop accepting, then end every agent connection with `bye` (they reconnect to
+            // the next hub process); otherwise the connection tasks would keep shutdown waiting.
             serverChannel.channel.close(promise: nil)
+            Task { await hub.disconnectAllAgents(reason: "hub shutting down") }
         }
     }
 }

@@ -92,15 +92,7 @@ public struct CertificateAuthority: Sendable {
     /// Signs an agent's CSR for `clusterId`. The CSR's own subject is ignored: the hub decides
     /// the identity, the agent only proves it holds the key.
     public func signClientCertificate(csrPEM: String, clusterId: String, lifetime: TimeInterval, now: Date = Date()) throws -> Certificate {
-        let csr: CertificateSigningRequest
-        do {
-            csr = try CertificateSigningRequest(pemEncoded: csrPEM)
-        } catch {
-            throw PKIError("the certificate signing request is not a valid PEM CSR: \(error)")
-        }
-        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
-            throw PKIError("the certificate signing request's signature does not match its public key")
-        }
+        let csr = try Self.validateCSR(csrPEM)
         return try Certificate(
             version: .v3,
             serialNumber: .init(),
@@ -120,6 +112,21 @@ public struct CertificateAuthority: Sendable {
             },
             issuerPrivateKey: .init(key)
         )
+    }
+
+    /// Parses a PEM CSR and checks it is signed by the key it carries (proof of possession).
+    /// Callers validate before spending anything on the request, e.g. a one-time token.
+    public static func validateCSR(_ csrPEM: String) throws -> CertificateSigningRequest {
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateSigningRequest(pemEncoded: csrPEM)
+        } catch {
+            throw PKIError("the certificate signing request is not a valid PEM CSR: \(error)")
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw PKIError("the certificate signing request's signature does not match its public key")
+        }
+        return csr
     }
 
     /// The cluster id an agent certificate was issued for, or `nil` for any other certificate.

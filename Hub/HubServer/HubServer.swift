@@ -79,9 +79,17 @@ public final class HubServer: Sendable {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [app, gateway, GitPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
-        let task = Task { try await group.run() }
-        var apiPort = options.apiPort
+        let task = Task {
+            // If the API cannot bind (port taken), the stream must end so start() can report it.
+            defer { portContinuation.finish() }
+            try await group.run()
+        }
+        var apiPort: Int?
         for await p in portStream { apiPort = p }
+        guard let apiPort else {
+            do { try await task.value } catch { throw HubStartError("the REST API could not start on \(options.apiHost):\(options.apiPort): \(error)") }
+            throw HubStartError("the REST API stopped before it started on \(options.apiHost):\(options.apiPort)")
+        }
         return HubServer(hub: hub, gateway: gateway, apiPort: apiPort, agentPort: gateway.port, initialAdminToken: adminToken, createdCA: identity.created, group: group, task: task)
     }
 
@@ -107,3 +115,8 @@ public final class HubServer: Sendable {
     }
 }
 
+
+public struct HubStartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ d: String) { description = d }
+}

@@ -22,6 +22,7 @@ enum Migrations {
                 state TEXT NOT NULL,
                 created_at REAL NOT NULL,
                 certificate_serial TEXT,
+                previous_certificate_serial TEXT,
                 certificate_not_after REAL,
                 agent_version TEXT,
                 kubernetes_version TEXT,

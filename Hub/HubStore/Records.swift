@@ -23,6 +23,9 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
     public var state: State
     public var createdAt: Date
     public var certificateSerial: String?
+    /// The serial before the last renewal: still accepted until the agent connects with the
+    /// new one, so a crash between renewal and saving the new certificate cannot lock it out.
+    public var previousCertificateSerial: String?
     public var certificateNotAfter: Date?
     public var agentVersion: String?
     public var kubernetesVersion: String?
@@ -32,7 +35,7 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
 
     public init(
         id: String = UUID().uuidString, name: String, labels: [String: String] = [:], state: State = .pending,
-        createdAt: Date, certificateSerial: String? = nil, certificateNotAfter: Date? = nil,
+        createdAt: Date, certificateSerial: String? = nil, previousCertificateSerial: String? = nil, certificateNotAfter: Date? = nil,
         agentVersion: String? = nil, kubernetesVersion: String? = nil, connected: Bool = false,
         lastHeartbeat: Date? = nil, lastSeenAddress: String? = nil
     ) {
@@ -42,6 +45,7 @@ public struct ClusterRecord: Codable, Sendable, Hashable {
         self.state = state
         self.createdAt = createdAt
         self.certificateSerial = certificateSerial
+        self.previousCertificateSerial = previousCertificateSerial
         self.certificateNotAfter = certificateNotAfter
         self.agentVersion = agentVersion
         self.kubernetesVersion = kubernetesVersion

@@ -16,13 +16,13 @@ private func optionalDate(_ row: Row, _ column: String) -> Date? {
 
 extension ClusterRecord {
     static let insertSQL = """
-        INSERT INTO cluster (id, name, labels, state, created_at, certificate_serial, certificate_not_after,
-            agent_version, kubernetes_version, connected, last_heartbeat, last_seen_address)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        INSERT INTO cluster (id, name, labels, state, created_at, certificate_serial, previous_certificate_serial,
+            certificate_not_after, agent_version, kubernetes_version, connected, last_heartbeat, last_seen_address)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE cluster SET name = ?, labels = ?, state = ?, created_at = ?, certificate_serial = ?,
-            certificate_not_after = ?, agent_version = ?, kubernetes_version = ?, connected = ?,
+            previous_certificate_serial = ?, certificate_not_after = ?, agent_version = ?, kubernetes_version = ?, connected = ?,
             last_heartbeat = ?, last_seen_address = ?
         WHERE id = ?
         """
@@ -36,7 +36,8 @@ extension ClusterRecord {
             id: row["id"], name: row["name"],
             labels: try JSONColumn.decode([String: String].self, from: row["labels"], column: "cluster.labels"),
             state: state, createdAt: date(row, "created_at"),
-            certificateSerial: row["certificate_serial"], certificateNotAfter: optionalDate(row, "certificate_not_after"),
+            certificateSerial: row["certificate_serial"], previousCertificateSerial: row["previous_certificate_serial"],
+            certificateNotAfter: optionalDate(row, "certificate_not_after"),
             agentVersion: row["agent_version"], kubernetesVersion: row["kubernetes_version"],
             connected: row["connected"], lastHeartbeat: optionalDate(row, "last_heartbeat"),
             lastSeenAddress: row["last_seen_address"])
@@ -45,7 +46,7 @@ extension ClusterRecord {
     /// Every column but `id`, in `updateSQL` order.
     func valueArguments() throws -> StatementArguments {
         [name, try JSONColumn.encode(labels), state.rawValue, createdAt.unixSeconds, certificateSerial,
-         certificateNotAfter?.unixSeconds, agentVersion, kubernetesVersion, connected,
+         previousCertificateSerial, certificateNotAfter?.unixSeconds, agentVersion, kubernetesVersion, connected,
          lastHeartbeat?.unixSeconds, lastSeenAddress]
     }
 

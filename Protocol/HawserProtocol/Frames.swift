@@ -210,6 +210,7 @@ public struct ProtocolError: Codable, Sendable, Hashable, Error, CustomStringCon
         case clusterRevoked = "cluster_revoked"
         case clusterUnknown = "cluster_unknown"
         case clusterMismatch = "cluster_mismatch"
+        case certificateSuperseded = "certificate_superseded"
         case certificateRequired = "certificate_required"
         case heartbeatTimeout = "heartbeat_timeout"
         case `internal` = "internal"

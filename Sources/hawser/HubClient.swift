@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import HawserProtocol
+import HawserWire
 import NIOCore
 import NIOHTTP1
 
@@ -80,6 +81,7 @@ struct CLIConfig: Codable {
     func save() throws {
         let url = URL(fileURLWithPath: Self.path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: Self.path, contents: try JSONEncoder().encode(self), attributes: [.posixPermissions: 0o600])
+        // The token is a credential: 0600 from the start, like the agent's keys.
+        try SecretFile.write(String(decoding: try JSONEncoder().encode(self), as: UTF8.self), to: Self.path)
     }
 }

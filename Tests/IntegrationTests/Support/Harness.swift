@@ -77,6 +77,7 @@ struct HubHarness {
 /// An agent running in-process until stopped.
 struct AgentHarness {
     let runner: AgentRunner
+    let state: AgentStateDirectory
     let task: Task<Void, any Error>
 
     static func start(state: AgentStateDirectory, kubeconfig: String, resync: Duration = .seconds(1)) throws -> AgentHarness {
@@ -86,7 +87,7 @@ struct AgentHarness {
         var logger = Logger(label: "test.agent")
         logger.logLevel = .warning
         let runner = try AgentRunner(o, logger: logger)
-        return AgentHarness(runner: runner, task: Task { try await runner.run() })
+        return AgentHarness(runner: runner, state: state, task: Task { try await runner.run() })
     }
 
     func stop() async {

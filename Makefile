@@ -1,6 +1,8 @@
 # Hawser: `make run` starts a demo (hub + KubeSim + agent + sample repo); `make test` runs every test.
 SHELL := /bin/bash
-SWIFT ?= swift
+# Swift from PATH, else the toolchain's usual Debian location.
+SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
+export SWIFT
 VENV := $(CURDIR)/.venv
 
 .PHONY: all deps build test run clean
@@ -22,7 +24,7 @@ test: deps
 
 ## run: hub (SQLite store) + KubeSim cluster + agent + a sample Git repo, deployed and printed
 run: build
-	@PATH="$(VENV)/bin:$$PATH" scripts/demo.sh
+	@PATH="$(VENV)/bin:$$PATH" SWIFT="$(SWIFT)" scripts/demo.sh
 
 clean:
 	rm -rf .build .run

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
-BIN=$(swift build --show-bin-path)
+BIN=$("${SWIFT:-swift}" build --show-bin-path)
 RUN="$ROOT/.run"
 API_PORT=${HAWSER_API_PORT:-8080}
 AGENT_PORT=${HAWSER_AGENT_PORT:-8443}

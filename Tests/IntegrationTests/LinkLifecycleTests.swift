@@ -4,9 +4,13 @@ import Foundation
 import HawserProtocol
 import HawserWire
 import HubCore
+import HubPKI
 import KubeSim
 import Logging
 import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
 import Testing
 import X509
 
@@ -102,4 +106,67 @@ import X509
             await sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "kept")?[path: ["data", "color"]] == "blue"
         }
     }
+}
+
+/// A hub that welcomes an agent and then goes silent (a dead peer behind a live TCP socket).
+@Suite struct AgentHeartbeatTests {
+    @Test func agentNoticesASilentHubAndReconnects() async throws {
+        let ca = try CertificateAuthority.create()
+        let server = try ca.issueServerCertificate(names: ["127.0.0.1"])
+        let made = try AgentJoin.makeKeyAndCSR()
+        let client = try ca.signClientCertificate(csrPEM: made.csrPEM, clusterId: "c-1", lifetime: 3600)
+        let state = AgentStateDirectory(path: tempDirectory("silent-hub"))
+        let connections = ConnectionCounter()
+
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(server.certificatePEM.utf8)).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(server.keyPEM.utf8), format: .pem)))
+        tls.certificateVerification = .noHostnameVerification
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(ca.certificatePEM.utf8)))
+        let context = try NIOSSLContext(configuration: tls)
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0) { ch in
+                ch.eventLoop.makeCompletedFuture {
+                    try ch.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    try ch.pipeline.syncOperations.addFrameCodec()
+                    return try FrameChannel(wrappingChannelSynchronously: ch)
+                }
+            }
+        let port = try #require(listener.channel.localAddress?.port)
+        let serverTask = Task {
+            try await listener.executeThenClose { inbound in
+                try await withThrowingDiscardingTaskGroup { group in
+                    for try await conn in inbound {
+                        group.addTask {
+                            try? await conn.executeThenClose { frames, out in
+                                for try await e in frames {
+                                    if case .hello = e.frame {
+                                        connections.increment()  // counts sessions that got past TLS
+                                        try await out.write(.welcome(Welcome(protocolVersion: 1, heartbeatSeconds: 0.3, clusterName: "c")))
+                                    }
+                                    // …and never another frame: no pong, no ping.
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        defer { serverTask.cancel() }
+
+        try state.saveIdentity(.init(clusterId: "c-1", clusterName: "c", hub: "127.0.0.1:\(port)"), keyPEM: made.keyPEM,
+                               issued: CertificateIssued(clusterId: "c-1", clusterName: "c", certificatePEM: client.pemString, caPEM: ca.certificatePEM, notAfter: client.notValidAfter))
+        let agent = try AgentHarness.start(state: state, kubeconfig: RegistrationTests.unusedKubeconfig)
+        defer { Task { await agent.stop() } }
+        let started = ContinuousClock.now
+        // Three silent intervals (0.9 s) and a short backoff later, the agent has dialled again.
+        try await eventually("agent redialled a silent hub", timeout: .seconds(5)) { connections.count >= 2 }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+}
+
+final class ConnectionCounter: Sendable {
+    private let value = Mutex(0)
+    func increment() { value.withLock { $0 += 1 } }
+    var count: Int { value.withLock { $0 } }
 }

@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "AgentRuntime", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubPKI", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ] + nio + x509, path: "Tests/IntegrationTests"),
     ]

@@ -30,6 +30,10 @@ public enum HubRoutes {
             let ttl = request.uri.queryParameters.get("ttlSeconds").flatMap(Double.init)
             return .init(status: .created, response: try await hub.newBootstrapToken(clusterNamed: try context.parameters.require("name"), ttl: ttl))
         }
+        api.delete("/clusters/{name}") { _, context -> HTTPResponse.Status in
+            try await hub.removeCluster(named: try context.parameters.require("name"))
+            return .noContent
+        }
         api.post("/clusters/{name}/revoke") { _, context in try await hub.revokeCluster(named: try context.parameters.require("name")) }
 
         // Applications

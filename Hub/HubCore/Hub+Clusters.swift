@@ -29,7 +29,7 @@ extension Hub {
         }
         let c = try await requireCluster(name)
         guard c.state != .revoked else {
-            throw HubError(.conflict, "cluster \"\(name)\" is revoked; delete it and add it again")
+            throw HubError(.conflict, "cluster \"\(name)\" is revoked; remove it with `hawser cluster rm \(name)` and add it again")
         }
         return try await issueBootstrapToken(for: c, ttl: ttl)
     }
@@ -69,6 +69,21 @@ extension Hub {
         }
         logger.notice("cluster revoked", metadata: ["cluster": "\(name)"])
         return await view(updated)
+    }
+
+    /// Removes a cluster from the hub: its agent is disconnected and its certificate no longer
+    /// maps to anything. Refused while applications still target it, so nothing is orphaned.
+    public func removeCluster(named name: String) async throws {
+        let c = try await requireCluster(name)
+        let apps = try await store.apps(cluster: name).map(\.name).sorted()
+        guard apps.isEmpty else {
+            throw HubError(.conflict, "cluster \"\(name)\" still has applications: \(apps.joined(separator: ", ")); delete them first")
+        }
+        try await store.deleteCluster(id: c.id)
+        if let session = await sessions.session(for: c.id) {
+            await session.close(with: ProtocolError(.clusterUnknown, "cluster \"\(name)\" was removed from the hub"))
+        }
+        logger.notice("cluster removed", metadata: ["cluster": "\(name)"])
     }
 
     func view(_ c: ClusterRecord) async -> ClusterView {

@@ -5,7 +5,7 @@ import HawserProtocol
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Register, list and revoke clusters.",
-        subcommands: [Add.self, List.self, Get.self, Token.self, Revoke.self])
+        subcommands: [Add.self, List.self, Get.self, Token.self, Revoke.self, Remove.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a cluster and print its agent's join command.")
@@ -68,6 +68,17 @@ struct ClusterCommand: AsyncParsableCommand {
                 ["Certificate expires", c.certificateNotAfter.map(WireJSON.formatDate) ?? "-"],
                 ["Labels", c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")],
             ])
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "rm", abstract: "Remove a cluster (it must have no applications).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+
+        func run() async throws {
+            try await global.client().delete("/api/v1/clusters/\(name)")
+            print("Cluster \"\(name)\" removed.")
         }
     }
 

@@ -58,6 +58,11 @@ import Testing
         #expect(twice.stderr.contains("already exists"), "stderr: \(twice.stderr)")
         let noCluster = try await h.cli("app", "create", "x", "--repo", "/tmp", "--cluster", "ghost", "--namespace", "default")
         #expect(noCluster.stderr.contains("cluster \"ghost\" not found"), "stderr: \(noCluster.stderr)")
+        // A revoked cluster is removed, and its name can be used again.
+        #expect(try await h.cli("cluster", "revoke", "twice").ok)
+        #expect(try await h.cli("cluster", "rm", "twice").ok)
+        #expect(try await h.cli("cluster", "add", "twice").ok)
+        #expect(try await h.cli("cluster", "get", "twice").stdout.contains("pending"))
     }
 
     static func status(_ url: String, token: String?) async throws -> UInt {

@@ -40,14 +40,23 @@ public final class AgentRunner: Sendable {
     /// Runs until cancelled, or until the hub refuses this agent for good (then throws).
     public func run() async throws {
         await reconciler.start()
-        // The Kubernetes version goes into `hello`; fetching it must never delay connecting.
+        // The Kubernetes version goes into `hello`: wait briefly for it, but an unreachable API
+        // server must never keep the agent from connecting; it is retried in the background
+        // and reported on the next connection.
+        let firstTry = await withTaskGroup(of: String?.self) { group in
+            group.addTask { [kube] in try? await kube.serverVersion() }
+            group.addTask { try? await Task.sleep(for: .seconds(3)); return nil }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        delegate.kubernetesVersion.withLock { $0 = firstTry }
         let versionProbe = Task { [delegate, kube] in
-            while !Task.isCancelled {
+            while !Task.isCancelled && delegate.kubernetesVersion.withLock({ $0 }) == nil {
+                try? await Task.sleep(for: .seconds(30))
                 if let v = try? await kube.serverVersion() {
                     delegate.kubernetesVersion.withLock { $0 = v }
-                    return
                 }
-                try? await Task.sleep(for: .seconds(30))
             }
         }
         defer { versionProbe.cancel() }

@@ -60,6 +60,11 @@ import Testing
             let out = try await h.cli("cluster", "list")
             return out.stdout.contains("Connected") && out.stdout.contains("e2e")
         }
+        // The list shows what the agent reported about its cluster.
+        let listed = try WireJSON.decoder().decode([ClusterView].self, from: Data(try await h.cli("cluster", "list", "-o", "json").stdout.utf8))
+        #expect(listed.first?.kubernetesVersion?.hasPrefix("v1.") == true)
+        #expect(listed.first?.agentVersion == "0.1.0")
+        #expect(listed.first?.lastHeartbeat != nil)
 
         // A repository with Argo CD's guestbook, a ConfigMap app, and a broken app.
         let guestbookDir = Proc.fixtures + "/argocd-example-apps/guestbook"

@@ -66,6 +66,7 @@ echo "==> Creating application 'guestbook' (auto-sync, self-heal)"
 wait_for "guestbook to become Synced and Healthy" sh -c "'$BIN/hawser' app get guestbook | grep -q 'Health *Healthy'"
 
 "$BIN/hawser" app get guestbook
+KUBECTL=$(command -v kubectl || echo kubectl)
 cat <<EOF
 
 Hawser is running. In another shell:
@@ -74,8 +75,8 @@ Hawser is running. In another shell:
   hawser cluster list                      # the agent, its heartbeat and Kubernetes version
   hawser app list                          # every app with sync and health
   hawser app get guestbook                 # per-resource rows
-  kubectl --kubeconfig $RUN/kubeconfig get deploy,svc -n default
-  kubectl --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
+  $KUBECTL --kubeconfig $RUN/kubeconfig get deploy,svc -n default
+  $KUBECTL --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
                                            # drift: self-heal puts it back within seconds
   cd $RUN/repo && sed -i 's/replicas: 1/replicas: 2/' guestbook/guestbook-ui-deployment.yaml \\
     && git -c user.name=you -c user.email=you@example.com commit -qam 'two replicas' && hawser app refresh guestbook

@@ -320,7 +320,15 @@ public actor Reconciler {
         for obj in objects {
             do {
                 let live = try await kube.get(obj.key)
-                let cmp = AgentEngine.compare(desired: obj.object, live: live)
+                // Compare what the API server would make of the manifest (a server-side dry-run
+                // apply: defaults filled in, quantities normalised, zero values dropped) with
+                // what is live, as Argo CD's server-side diff does. The manifest itself is the
+                // fallback when the dry run is refused.
+                var desired = obj.object
+                if live != nil, let predicted = try? await kube.apply(obj.object, fieldManager: "hawser", force: true, dryRun: true) {
+                    desired = predicted
+                }
+                let cmp = AgentEngine.compare(desired: desired, live: live)
                 let h = health(of: live)
                 rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: cmp.status == .outOfSync ? cmp.diff : h.message))
             } catch {

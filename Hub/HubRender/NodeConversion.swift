@@ -9,9 +9,13 @@ import Yams
 /// laughs"), and the hub must not be taken down by a repository it renders.
 struct NodeConversion {
     static let maxNodes = 1_000_000
+    /// Scalar bytes after alias expansion: a 64 KiB string referenced 100,000 times is few
+    /// nodes but gigabytes of JSON.
+    static let maxBytes = 64 << 20
 
     let file: String
     private(set) var budget = NodeConversion.maxNodes
+    private(set) var byteBudget = NodeConversion.maxBytes
 
     init(file: String) {
         self.file = file
@@ -24,6 +28,10 @@ struct NodeConversion {
         }
         switch node {
         case .scalar(let scalar):
+            byteBudget -= scalar.string.utf8.count
+            guard byteBudget >= 0 else {
+                throw RenderError(file: file, line: scalar.mark?.line, message: "document expands to more than \(Self.maxBytes >> 20) MiB of text (an alias of a large value repeated?)")
+            }
             do {
                 return try YAMLScalars.value(of: scalar)
             } catch {

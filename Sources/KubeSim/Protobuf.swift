@@ -103,8 +103,9 @@ enum Protobuf {
             case 1: i += 8
             case 5: i += 4
             case 2:
-                let length = Int(try readVarint())
-                guard length >= 0, i + length <= bytes.count else { throw APIError.badRequest("truncated protobuf field") }
+                guard let length = Int(exactly: try readVarint()), length <= bytes.count - i else {
+                    throw APIError.badRequest("truncated protobuf field")
+                }
                 out.lengthDelimited.append((field, Array(bytes[i..<(i + length)])))
                 i += length
             default: throw APIError.badRequest("unsupported protobuf wire type \(key & 7)")

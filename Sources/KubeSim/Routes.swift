@@ -181,6 +181,7 @@ struct APIResponder: HTTPResponder {
         var items = all
         var metadata: JSONValue = ["resourceVersion": .string(String(rv))]
         let offset = query["continue"].flatMap { Data(base64Encoded: $0) }.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
+        guard offset >= 0 else { throw APIError.badRequest("invalid continue token") }
         items = Array(items.dropFirst(offset))
         if let limit = query["limit"].flatMap(Int.init), limit > 0, items.count > limit {
             metadata["continue"] = .string(Data(String(offset + limit).utf8).base64EncodedString())

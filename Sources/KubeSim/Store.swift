@@ -246,7 +246,9 @@ actor Store {
     // MARK: Watch
 
     func watch(_ filter: WatchFilter, since: Int?, sendInitialEvents: Bool, timeout: Duration?) -> AsyncStream<JSONValue> {
-        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self)
+        // Bounded: a watcher that stops reading is cut off (it re-lists, as clients do after a
+        // real API server ends a watch) instead of growing without limit.
+        let (stream, continuation) = AsyncStream.makeStream(of: JSONValue.self, bufferingPolicy: .bufferingOldest(WatchHub.subscriberBuffer))
         if let since, since > 0, !sendInitialEvents {
             if since < watches.compactedThrough {
                 continuation.yield([

@@ -66,6 +66,9 @@ struct WatchHub: Sendable {
     private var subscribers: [Int: Subscriber] = [:]
     private var nextID = 0
 
+    /// Events a single watcher may have unread before it is cut off.
+    static let subscriberBuffer = 100_000
+
     init(capacity: Int = 10_000) { self.capacity = capacity }
 
     mutating func record(_ event: ChangeEvent) {
@@ -75,9 +78,13 @@ struct WatchHub: Sendable {
             compactedThrough = history[drop - 1].resourceVersion
             history.removeFirst(drop)
         }
-        for sub in subscribers.values {
-            if let e = sub.filter.translate(event) { sub.continuation.yield(e) }
+        var overflowing: [Int] = []
+        for (id, sub) in subscribers {
+            if let e = sub.filter.translate(event), case .dropped = sub.continuation.yield(e) {
+                overflowing.append(id)
+            }
         }
+        for id in overflowing { unsubscribe(id) }
     }
 
     mutating func subscribe(_ filter: WatchFilter, continuation: AsyncStream<JSONValue>.Continuation) -> Int {

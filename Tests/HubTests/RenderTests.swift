@@ -153,6 +153,15 @@ private func renderError(_ files: [(path: String, data: Data)], under root: Stri
         #expect(error.message.contains("expands to more than"))
     }
 
+    @Test func refusesAliasesThatExpandToHugeText() throws {
+        // Few nodes, many bytes: a 1 MiB string referenced 100 times is 100 MiB of JSON.
+        let big = String(repeating: "x", count: 1 << 20)
+        let refs = Array(repeating: "*big", count: 100).joined(separator: ", ")
+        let yaml = "apiVersion: v1\nkind: ConfigMap\nbig: &big \(big)\ncopies: [\(refs)]\n"
+        let error = try #require(renderError([file("app/wide.yaml", yaml)]))
+        #expect(error.message.contains("MiB"), "message: \(error.message)")
+    }
+
     @Test func expandsListsIntoItemsWithTheirLines() throws {
         let yaml = """
             apiVersion: v1

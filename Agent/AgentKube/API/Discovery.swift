@@ -21,8 +21,7 @@ func parseResourceList(_ list: JSONValue, apiVersion: String) -> [APIResourceInf
 /// Discovered resource lists, per group-version.
 ///
 /// A whole group-version is fetched at a time: one request answers for every kind in it.
-/// Locked rather than an actor so that callers outside async code (the planner's
-/// `namespacedLookup`) can read it.
+/// A lock rather than an actor: lookups are tiny and synchronous, and need no suspension.
 final class DiscoveryCache: Sendable {
     private let lists = Mutex<[String: [APIResourceInfo]]>([:])
 
@@ -30,15 +29,7 @@ final class DiscoveryCache: Sendable {
         lists.withLock { $0[apiVersion]?.first { $0.kind == kind } }
     }
 
-    func contains(apiVersion: String) -> Bool {
-        lists.withLock { $0[apiVersion] != nil }
-    }
-
     func store(apiVersion: String, resources: [APIResourceInfo]) {
         lists.withLock { $0[apiVersion] = resources }
-    }
-
-    func invalidate() {
-        lists.withLock { $0.removeAll() }
     }
 }

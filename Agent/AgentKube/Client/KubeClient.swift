@@ -70,34 +70,6 @@ public final class KubeClient: Sendable {
         throw Self.unknownKind(apiVersion: apiVersion, kind: kind, detail: "\(apiVersion) has no kind \(kind)")
     }
 
-    /// What discovery already knows, without a request; for synchronous callers such as the
-    /// planner's namespace lookup. `nil` when the kind has not been discovered (yet).
-    public func cachedResourceInfo(apiVersion: String, kind: String) -> APIResourceInfo? {
-        discovery.lookup(apiVersion: apiVersion, kind: kind)
-    }
-
-    /// Discovers the kinds a set of manifests uses, so that `cachedResourceInfo` can answer for
-    /// them synchronously (e.g. in `AgentEngine.plan`'s namespace lookup). Kinds the server does
-    /// not serve are skipped: the planner falls back to its list of cluster-scoped kinds.
-    public func discoverKinds(of objects: [JSONValue]) async throws {
-        var seen: Set<String> = []
-        for object in objects {
-            guard let apiVersion = object["apiVersion"]?.stringValue, let kind = object["kind"]?.stringValue,
-                  seen.insert("\(apiVersion) \(kind)").inserted
-            else { continue }
-            do {
-                _ = try await resourceInfo(apiVersion: apiVersion, kind: kind)
-            } catch let error as KubeError where error.reason == "UnknownKind" {
-                continue
-            }
-        }
-    }
-
-    /// Forgets discovered resources, e.g. after CRDs were deleted.
-    public func invalidateDiscovery() {
-        discovery.invalidate()
-    }
-
     private func discover(apiVersion: String, kind: String) async throws {
         let path = APIResourceInfo.groupVersionPath(apiVersion: apiVersion)
         let (status, body) = try await send(.GET, path)

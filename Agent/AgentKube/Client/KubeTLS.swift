@@ -22,6 +22,10 @@ extension KubeConfig {
             }
         }
         if insecureSkipTLSVerify {
+            // client-go refuses this combination: a CA that is then ignored is a trap.
+            guard caPEM == nil else {
+                throw KubeConfigError("the kubeconfig sets both a certificate authority and insecure-skip-tls-verify; remove one")
+            }
             tls.certificateVerification = .none
         }
         return tls

@@ -62,7 +62,8 @@ pids+=($!)
 wait_for "the agent's connection" sh -c "'$BIN/hawser' cluster list | grep -q Connected"
 
 echo "==> Creating application 'guestbook' (auto-sync, self-heal)"
-"$BIN/hawser" app create guestbook --repo "$RUN/repo" --path guestbook --cluster local --namespace default --auto-sync --self-heal >/dev/null
+"$BIN/hawser" app create guestbook --repo "$RUN/repo" --path guestbook --cluster local --namespace default --auto-sync --self-heal \
+  --sync-option ServerSideApply=force >/dev/null
 wait_for "guestbook to become Synced and Healthy" sh -c "'$BIN/hawser' app get guestbook | grep -q 'Health *Healthy'"
 
 "$BIN/hawser" app get guestbook

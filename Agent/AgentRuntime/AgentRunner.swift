@@ -16,6 +16,8 @@ public final class AgentRunner: Sendable {
         public var resyncInterval: Duration = .seconds(30)
         public var backoffCap: Duration = .seconds(60)
         public var namespaceScope: String?
+        /// How long one sync wave may take to become healthy.
+        public var waveTimeout: Duration = .seconds(300)
         public init(stateDirectory: String, kubeconfig: String? = nil) {
             self.stateDirectory = stateDirectory
             self.kubeconfig = kubeconfig
@@ -32,7 +34,7 @@ public final class AgentRunner: Sendable {
         let identity = try state.identity()
         let config = try options.kubeconfig.map { try KubeConfig.load(path: $0) } ?? KubeConfig.inCluster()
         kube = try KubeClient(config: config, logger: logger)
-        reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, logger: logger)
+        reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, waveTimeout: options.waveTimeout, logger: logger)
         delegate = LinkDelegate(state: state, identity: identity, reconciler: reconciler, kube: kube, logger: logger)
         link = HubLink(options: .init(endpoint: try HubEndpoint(identity.hub), backoffCap: options.backoffCap), delegate: delegate, logger: logger)
     }

@@ -39,8 +39,18 @@ public actor Reconciler {
     var pending: [String: Trigger] = [:]
     /// Apps with a quick re-check scheduled (a rollout in progress); at most one each.
     var rechecks: Set<String> = []
+    /// The last sync operation per app.
+    var operations: [String: OperationState] = [:]
+    struct RetryState {
+        var generation: Int
+        var count: Int
+        var due: Bool
+    }
+    var retries: [String: RetryState] = [:]
+    let waveTimeout: Duration
 
-    public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, logger: Logger) {
+    public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300), logger: Logger) {
+        self.waveTimeout = waveTimeout
         self.kube = kube
         self.state = state
         self.resyncInterval = resyncInterval
@@ -96,6 +106,8 @@ public actor Reconciler {
         snapshot.applied[u.appId] = nil
         statuses[u.appId] = nil
         pending[u.appId] = nil
+        operations[u.appId] = nil
+        retries[u.appId] = nil
         persist()
         if let l = loops.removeValue(forKey: u.appId) { stopLoop(l) }
         logger.info("application withdrawn", metadata: ["app": "\(u.appId)", "cascade": "\(u.cascade)"])
@@ -182,62 +194,55 @@ public actor Reconciler {
     func reconcile(_ appId: String, trigger: Trigger) async {
         guard let a = snapshot.assignments[appId] else { return }
         let planned = await planObjects(a)
-        if !planned.errors.isEmpty {
+        let grouped = SyncWaves.group(planned.objects)
+        let errors = planned.errors + grouped.errors
+        if !errors.isEmpty {
             await report(AppStatusReport(
                 appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
                 sync: .unknown, health: .unknown, resources: [],
-                conditions: planned.errors.map { AppCondition(type: "ComparisonError", message: "\($0)") },
-                message: "the manifests are invalid; nothing was applied"))
+                conditions: errors.map { AppCondition(type: "ComparisonError", message: "\($0)") },
+                message: "the manifests are invalid; nothing was applied", operation: operations[appId]))
             return
         }
-        var rows = await compare(planned.objects)
+        var rows = await compare(planned.objects, ignoring: a.ignoreDifferences)
         var orphans = await ownedOrphans(appId, planned: planned.objects)
         var aggregate = AppAggregate(rows: rows + orphans.map(\.row))
         let policy = a.syncPolicy
         let appliedCurrent = snapshot.applied[appId]?.revision == a.revision && snapshot.applied[appId]?.generation == a.generation
+        let retrying = retries[appId].map { $0.generation == a.generation && $0.due } ?? false
         let applyNow: Bool = switch trigger {
         case .sync: true
         case .assigned: policy.automated && (aggregate.sync != .synced || !appliedCurrent)
-        case .refresh, .resync: policy.automated && aggregate.sync == .outOfSync && (policy.selfHeal || !appliedCurrent)
+        case .refresh, .resync:
+            retrying || (policy.automated && aggregate.sync == .outOfSync && (policy.selfHeal || !appliedCurrent) && !failedBefore(appId, a))
         }
-        var phase: OperationPhase? = statuses[appId]?.operationPhase
         var failures: [ResourceKey: String] = [:]
         if applyNow {
-            logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)"])
-            var inventory = Set(snapshot.inventory[appId] ?? [])
-            for obj in planned.objects {
-                do {
-                    _ = try await kube.apply(obj.object, fieldManager: "hawser", force: true)
-                    inventory.insert(obj.key)
-                } catch {
-                    failures[obj.key] = "\(obj.source):\(obj.line): apply failed: \(error)"
-                    logger.warning("apply failed", metadata: ["app": "\(appId)", "object": "\(obj.key)", "error": "\(error)"])
-                }
-            }
-            if policy.prune && failures.isEmpty {
-                for orphan in orphans {
-                    do {
-                        try await kube.delete(orphan.row.key)
-                        inventory.remove(orphan.row.key)
-                        logger.info("pruned", metadata: ["app": "\(appId)", "object": "\(orphan.row.key)"])
-                    } catch {
-                        failures[orphan.row.key] = "prune failed: \(error)"
-                    }
-                }
-            }
+            let attempt = retrying ? (retries[appId]?.count ?? 0) : 0
+            logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)", "retry": "\(attempt)"])
+            let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
+            let outcome = await run.run(a, waves: grouped.waves, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
+                                        initiatedBy: trigger == .sync ? "hub" : "automated", retryCount: attempt,
+                                        selfHeal: policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync)
             // Withdrawn while we were applying: its state is gone, do not write it back.
             guard snapshot.assignments[appId] != nil else { return }
+            var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied)
+            inventory.subtract(outcome.pruned)
             snapshot.inventory[appId] = inventory.sorted()
-            phase = failures.isEmpty ? .succeeded : .failed
-            if failures.isEmpty {
+            failures = outcome.failures
+            operations[appId] = outcome.state
+            if outcome.state.phase == .succeeded {
                 snapshot.applied[appId] = AppliedRevision(revision: a.revision, generation: a.generation)
+                retries[appId] = nil
+            } else {
+                scheduleRetry(appId, a, after: attempt)
             }
             persist()
-            rows = await compare(planned.objects)
+            rows = await compare(planned.objects, ignoring: a.ignoreDifferences)
             orphans = await ownedOrphans(appId, planned: planned.objects)
-            for i in rows.indices {
-                if let f = failures[rows[i].key] { rows[i].message = f; rows[i].status = .outOfSync }
-            }
+        }
+        for i in rows.indices {
+            if let f = failures[rows[i].key] { rows[i].message = f; rows[i].status = .outOfSync }
         }
         let allRows = rows + orphans.map { o in
             var row = o.row
@@ -247,15 +252,49 @@ public actor Reconciler {
         aggregate = AppAggregate(rows: allRows)
         guard snapshot.assignments[appId] != nil else { return }
         var conditions: [AppCondition] = []
-        if !failures.isEmpty {
-            conditions.append(AppCondition(type: "SyncError", message: failures.values.sorted().joined(separator: "; ")))
+        if let op = operations[appId], op.phase != .succeeded, op.revision == a.revision {
+            let failed = op.resources.filter { $0.status == .syncFailed }.compactMap(\.message)
+            conditions.append(AppCondition(type: "SyncError", message: ([op.message ?? "sync failed"] + failed).joined(separator: "; ")))
         }
         await report(AppStatusReport(
             appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
             sync: aggregate.sync, health: aggregate.health, resources: allRows, conditions: conditions,
-            operationPhase: phase,
-            message: aggregate.sync == .outOfSync && !policy.automated ? "out of sync; run `hawser app sync \(appId)`" : nil))
+            operationPhase: operations[appId]?.phase,
+            message: aggregate.sync == .outOfSync && !policy.automated ? "out of sync; run `hawser app sync \(appId)`" : nil,
+            operation: operations[appId]))
         if aggregate.health == .progressing { scheduleRecheck(appId) }
+    }
+
+    /// An automated sync that failed for this generation is not repeated on every resync
+    /// (that would hammer the API server with the same error): only retries, a new
+    /// generation, or a manual sync try again.
+    func failedBefore(_ appId: String, _ a: Assignment) -> Bool {
+        guard let op = operations[appId] else { return false }
+        return op.phase != .succeeded && op.revision == a.revision && retries[appId]?.generation == a.generation
+    }
+
+    /// Schedules the next retry of a failed sync with the app's backoff, if any are left.
+    func scheduleRetry(_ appId: String, _ a: Assignment, after attempt: Int) {
+        var state = retries[appId].flatMap { $0.generation == a.generation ? $0 : nil } ?? RetryState(generation: a.generation, count: 0, due: false)
+        state.due = false
+        guard let policy = a.syncPolicy.retry, attempt < policy.limit else {
+            retries[appId] = state
+            return
+        }
+        state.count = attempt + 1
+        retries[appId] = state
+        let delay = policy.delay(beforeRetry: state.count)
+        logger.info("sync failed; retrying", metadata: ["app": "\(appId)", "retry": "\(state.count)/\(policy.limit)", "in": "\(delay)s"])
+        Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(Int(delay * 1000)))
+            await self?.retryDue(appId, generation: a.generation)
+        }
+    }
+
+    private func retryDue(_ appId: String, generation: Int) {
+        guard retries[appId]?.generation == generation else { return }
+        retries[appId]?.due = true
+        poke(appId, .refresh)
     }
 
     /// Objects this app applied earlier that Git no longer has and that still carry the app's
@@ -315,7 +354,7 @@ public actor Reconciler {
         return result
     }
 
-    func compare(_ objects: [PlannedObject]) async -> [ResourceStatus] {
+    func compare(_ objects: [PlannedObject], ignoring rules: [IgnoreDifference]) async -> [ResourceStatus] {
         var rows: [ResourceStatus] = []
         for obj in objects {
             do {
@@ -328,7 +367,9 @@ public actor Reconciler {
                 if live != nil, let predicted = try? await kube.apply(obj.object, fieldManager: "hawser", force: true, dryRun: true) {
                     desired = predicted
                 }
-                let cmp = AgentEngine.compare(desired: desired, live: live)
+                let cmp = AgentEngine.compare(
+                    desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
+                    live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
                 let h = health(of: live)
                 rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: cmp.status == .outOfSync ? cmp.diff : h.message))
             } catch {

@@ -75,7 +75,7 @@ extension Hub {
                 observedGeneration: report.observedGeneration,
                 sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
                 conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
-                reportedAt: now()))
+                operation: report.operation, reportedAt: now()))
         } catch {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }

@@ -9,6 +9,17 @@ extension Hub {
         try Validation.name(spec.name, what: "application")
         guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: a local path or file:// URL of a Git repository") }
         guard !spec.namespace.isEmpty else { throw HubError(.invalid, "--namespace is required: the namespace objects without one are deployed to") }
+        for option in spec.syncPolicy.syncOptions where !SyncOption.known.contains(option) {
+            throw HubError(.invalid, "unknown sync option \"\(option)\"; known: \(SyncOption.known.sorted().joined(separator: ", "))")
+        }
+        for rule in spec.ignoreDifferences {
+            guard !rule.kind.isEmpty, !rule.jsonPointers.isEmpty, rule.jsonPointers.allSatisfy({ $0.hasPrefix("/") }) else {
+                throw HubError(.invalid, "ignoreDifferences needs a kind and JSON pointers starting with \"/\", e.g. {\"group\": \"apps\", \"kind\": \"Deployment\", \"jsonPointers\": [\"/spec/replicas\"]}")
+            }
+        }
+        if let retry = spec.syncPolicy.retry, retry.limit < 0 || retry.backoffSeconds <= 0 || retry.factor < 1 {
+            throw HubError(.invalid, "retry needs limit >= 0, backoff > 0 seconds and factor >= 1")
+        }
         _ = try await requireCluster(spec.cluster)
         if try await store.app(named: spec.name) != nil {
             throw HubError(.conflict, "application \"\(spec.name)\" already exists; use `hawser app delete` first or pick another name")
@@ -19,6 +30,7 @@ extension Hub {
             name: spec.name, project: spec.project, repoURL: spec.repoURL, path: spec.path, targetRevision: spec.targetRevision,
             cluster: spec.cluster, namespace: spec.namespace,
             autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
+            syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
             createdAt: t, updatedAt: t, refreshRequestedAt: nil))
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
         return try await refresh(appNamed: spec.name)
@@ -143,20 +155,28 @@ extension Hub {
     /// The digest covers everything the agent receives, so changing the namespace or the sync
     /// policy of an app is a new generation too, not only a new commit.
     static func assignmentDigest(app: AppRecord, manifests: [Manifest]) -> String {
-        AppRenderer.digest(manifests) + "/" + [app.namespace, app.project, "\(app.autoSync)", "\(app.selfHeal)", "\(app.prune)"].joined(separator: ",")
+        let settings = Assignment(appId: app.name, project: app.project, revision: "", generation: 0, manifests: [],
+                                  syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let settingsJSON = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
+        return AppRenderer.digest(manifests) + "/" + settingsJSON
+    }
+
+    static func syncPolicy(_ app: AppRecord) -> SyncPolicy {
+        SyncPolicy(automated: app.autoSync, selfHeal: app.selfHeal, prune: app.prune, syncOptions: app.syncOptions, retry: app.retry)
     }
 
     static func assignment(_ app: AppRecord, _ r: AppRenderRecord) -> Assignment {
         Assignment(
             appId: app.name, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
-            syncPolicy: SyncPolicy(automated: app.autoSync, selfHeal: app.selfHeal, prune: app.prune),
-            destinationNamespace: app.namespace)
+            syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences)
     }
 
     // MARK: View
 
     func view(_ a: AppRecord) async throws -> AppView {
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: SyncPolicy(automated: a.autoSync, selfHeal: a.selfHeal, prune: a.prune))
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences)
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
         var sync: SyncStatusCode = .unknown
@@ -173,6 +193,7 @@ extension Hub {
             conditions: (render?.conditions ?? []) + (status?.conditions ?? []),
             resources: status?.resources ?? [],
             operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
+            operation: status?.operation,
             message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt)
     }
 }

@@ -49,6 +49,7 @@ enum Migrations {
                 auto_sync INTEGER NOT NULL DEFAULT 0,
                 self_heal INTEGER NOT NULL DEFAULT 0,
                 prune INTEGER NOT NULL DEFAULT 0,
+                sync_settings TEXT NOT NULL DEFAULT '{}',
                 created_at REAL NOT NULL,
                 updated_at REAL NOT NULL,
                 refresh_requested_at REAL
@@ -75,6 +76,7 @@ enum Migrations {
                 conditions TEXT NOT NULL DEFAULT '[]',
                 message TEXT,
                 operation_phase TEXT,
+                operation TEXT,
                 reported_at REAL NOT NULL,
                 PRIMARY KEY (app_name, cluster_id)
             );

@@ -89,6 +89,10 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public var autoSync: Bool
     public var selfHeal: Bool
     public var prune: Bool
+    /// Argo CD sync options such as `CreateNamespace=true`.
+    public var syncOptions: [String]
+    public var retry: RetryPolicy?
+    public var ignoreDifferences: [IgnoreDifference]
     public var createdAt: Date
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
@@ -97,8 +101,12 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public init(
         name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD",
         cluster: String, namespace: String, autoSync: Bool = false, selfHeal: Bool = false, prune: Bool = false,
+        syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
         createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil
     ) {
+        self.syncOptions = syncOptions
+        self.retry = retry
+        self.ignoreDifferences = ignoreDifferences
         self.name = name
         self.project = project
         self.repoURL = repoURL
@@ -182,13 +190,16 @@ public struct AppStatusRecord: Codable, Sendable, Hashable {
     public var message: String?
     /// E.g. `Running`, `Succeeded`, `Failed` for the last sync operation.
     public var operationPhase: String?
+    /// The last sync operation with per-resource results.
+    public var operation: OperationState?
     public var reportedAt: Date
 
     public init(
         appName: String, clusterId: String, revision: String?, observedGeneration: Int? = nil, sync: String, health: String,
         resources: [ResourceStatus] = [], conditions: [AppCondition] = [], message: String? = nil,
-        operationPhase: String? = nil, reportedAt: Date
+        operationPhase: String? = nil, operation: OperationState? = nil, reportedAt: Date
     ) {
+        self.operation = operation
         self.appName = appName
         self.clusterId = clusterId
         self.revision = revision

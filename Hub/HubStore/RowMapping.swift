@@ -67,28 +67,39 @@ extension BootstrapTokenRecord {
 extension AppRecord {
     static let insertSQL = """
         INSERT INTO app (project, repo_url, path, target_revision, cluster, namespace, auto_sync, self_heal, prune,
-            created_at, updated_at, refresh_requested_at, name)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            sync_settings, created_at, updated_at, refresh_requested_at, name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE app SET project = ?, repo_url = ?, path = ?, target_revision = ?, cluster = ?, namespace = ?,
-            auto_sync = ?, self_heal = ?, prune = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?
+            auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?
         WHERE name = ?
         """
 
-    init(row: Row) {
+    /// Sync options, retry and ignored differences share one JSON column: they are read and
+    /// written together, and new settings do not need a migration each.
+    struct SyncSettings: Codable {
+        var syncOptions: [String]?
+        var retry: RetryPolicy?
+        var ignoreDifferences: [IgnoreDifference]?
+    }
+
+    init(row: Row) throws {
+        let settings = try JSONColumn.decode(SyncSettings.self, from: row["sync_settings"], column: "app.sync_settings")
         self.init(
             name: row["name"], project: row["project"], repoURL: row["repo_url"], path: row["path"],
             targetRevision: row["target_revision"], cluster: row["cluster"], namespace: row["namespace"],
             autoSync: row["auto_sync"], selfHeal: row["self_heal"], prune: row["prune"],
+            syncOptions: settings.syncOptions ?? [], retry: settings.retry, ignoreDifferences: settings.ignoreDifferences ?? [],
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             refreshRequestedAt: optionalDate(row, "refresh_requested_at"))
     }
 
     /// Shared by `insertSQL` and `updateSQL`: every column, `name` last.
-    var arguments: StatementArguments {
-        [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune,
-         createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
+    func arguments() throws -> StatementArguments {
+        let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences))
+        return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings,
+                createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
     }
 }
 
@@ -114,12 +125,12 @@ extension AppRenderRecord {
 extension AppStatusRecord {
     static let upsertSQL = """
         INSERT INTO app_status (app_name, cluster_id, revision, observed_generation, sync, health, resources, conditions,
-            message, operation_phase, reported_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            message, operation_phase, operation, reported_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (app_name, cluster_id) DO UPDATE SET
             revision = excluded.revision, observed_generation = excluded.observed_generation, sync = excluded.sync, health = excluded.health,
             resources = excluded.resources, conditions = excluded.conditions, message = excluded.message,
-            operation_phase = excluded.operation_phase, reported_at = excluded.reported_at
+            operation_phase = excluded.operation_phase, operation = excluded.operation, reported_at = excluded.reported_at
         """
 
     init(row: Row) throws {
@@ -128,11 +139,13 @@ extension AppStatusRecord {
             observedGeneration: row["observed_generation"], sync: row["sync"], health: row["health"],
             resources: try JSONColumn.decode([ResourceStatus].self, from: row["resources"], column: "app_status.resources"),
             conditions: try JSONColumn.decode([AppCondition].self, from: row["conditions"], column: "app_status.conditions"),
-            message: row["message"], operationPhase: row["operation_phase"], reportedAt: date(row, "reported_at"))
+            message: row["message"], operationPhase: row["operation_phase"],
+            operation: try (row["operation"] as String?).map { try JSONColumn.decode(OperationState.self, from: $0, column: "app_status.operation") },
+            reportedAt: date(row, "reported_at"))
     }
 
     func arguments() throws -> StatementArguments {
         [appName, clusterId, revision, observedGeneration, sync, health, try JSONColumn.encode(resources), try JSONColumn.encode(conditions),
-         message, operationPhase, reportedAt.unixSeconds]
+         message, operationPhase, try operation.map { try JSONColumn.encode($0) }, reportedAt.unixSeconds]
     }
 }

@@ -137,7 +137,7 @@ public final class SQLiteHubStore: HubStore {
     public func createApp(_ a: AppRecord) async throws {
         try await write { db in
             do {
-                try db.execute(sql: AppRecord.insertSQL, arguments: a.arguments)
+                try db.execute(sql: AppRecord.insertSQL, arguments: try a.arguments())
             } catch let error as DatabaseError where error.isUniqueViolation {
                 throw StoreError.conflict("application \"\(a.name)\" already exists")
             }
@@ -172,7 +172,7 @@ public final class SQLiteHubStore: HubStore {
             }
             change(&record)
             record.name = name
-            try db.execute(sql: AppRecord.updateSQL, arguments: record.arguments)
+            try db.execute(sql: AppRecord.updateSQL, arguments: try record.arguments())
             return record
         }
     }

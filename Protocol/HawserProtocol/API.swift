@@ -99,7 +99,9 @@ public struct AppSpec: Codable, Sendable, Hashable {
     public var cluster: String
     public var namespace: String
     public var syncPolicy: SyncPolicy
-    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init()) {
+    public var ignoreDifferences: [IgnoreDifference]
+    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = []) {
+        self.ignoreDifferences = ignoreDifferences
         self.name = name
         self.project = project
         self.repoURL = repoURL
@@ -108,6 +110,19 @@ public struct AppSpec: Codable, Sendable, Hashable {
         self.cluster = cluster
         self.namespace = namespace
         self.syncPolicy = syncPolicy
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        project = try c.decodeIfPresent(String.self, forKey: .project) ?? "default"
+        repoURL = try c.decode(String.self, forKey: .repoURL)
+        path = try c.decodeIfPresent(String.self, forKey: .path) ?? "."
+        targetRevision = try c.decodeIfPresent(String.self, forKey: .targetRevision) ?? "HEAD"
+        cluster = try c.decode(String.self, forKey: .cluster)
+        namespace = try c.decode(String.self, forKey: .namespace)
+        syncPolicy = try c.decodeIfPresent(SyncPolicy.self, forKey: .syncPolicy) ?? SyncPolicy()
+        ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
     }
 }
 
@@ -136,10 +151,13 @@ public struct AppView: Codable, Sendable {
     public var conditions: [AppCondition]
     public var resources: [ResourceStatus]
     public var operationPhase: OperationPhase?
+    /// The last sync operation with its per-resource results.
+    public var operation: OperationState?
     public var message: String?
     public var reportedAt: Date?
     public var createdAt: Date
-    public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, message: String?, reportedAt: Date?, createdAt: Date) {
+    public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, operation: OperationState? = nil, message: String?, reportedAt: Date?, createdAt: Date) {
+        self.operation = operation
         self.spec = spec
         self.targetCommit = targetCommit
         self.syncedRevision = syncedRevision

@@ -54,7 +54,8 @@ public struct Welcome: Codable, Sendable, Hashable {
     }
 }
 
-/// How an application syncs; mirrors Argo CD's `syncPolicy.automated`.
+/// How an application syncs; mirrors Argo CD's `syncPolicy` (automated, selfHeal, prune,
+/// syncOptions, retry).
 public struct SyncPolicy: Codable, Sendable, Hashable {
     /// Apply new revisions without a manual sync.
     public var automated: Bool
@@ -62,11 +63,29 @@ public struct SyncPolicy: Codable, Sendable, Hashable {
     public var selfHeal: Bool
     /// Delete what Git no longer has.
     public var prune: Bool
-    public init(automated: Bool = false, selfHeal: Bool = false, prune: Bool = false) {
+    /// E.g. `CreateNamespace=true`, `ServerSideApply=force`, `PruneLast=true` (see `SyncOption`).
+    public var syncOptions: [String]
+    /// Retries of a failed sync; nil: no retries.
+    public var retry: RetryPolicy?
+
+    public init(automated: Bool = false, selfHeal: Bool = false, prune: Bool = false, syncOptions: [String] = [], retry: RetryPolicy? = nil) {
         self.automated = automated
         self.selfHeal = selfHeal
         self.prune = prune
+        self.syncOptions = syncOptions
+        self.retry = retry
     }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        automated = try c.decodeIfPresent(Bool.self, forKey: .automated) ?? false
+        selfHeal = try c.decodeIfPresent(Bool.self, forKey: .selfHeal) ?? false
+        prune = try c.decodeIfPresent(Bool.self, forKey: .prune) ?? false
+        syncOptions = try c.decodeIfPresent([String].self, forKey: .syncOptions) ?? []
+        retry = try c.decodeIfPresent(RetryPolicy.self, forKey: .retry)
+    }
+
+    public func has(_ option: String) -> Bool { syncOptions.contains(option) }
 }
 
 /// The desired state of one application on the receiving agent's cluster.
@@ -81,7 +100,10 @@ public struct Assignment: Codable, Sendable, Hashable {
     public var manifests: [Manifest]
     public var syncPolicy: SyncPolicy
     public var destinationNamespace: String
-    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String) {
+    /// Fields the comparison ignores (Argo CD's `ignoreDifferences`).
+    public var ignoreDifferences: [IgnoreDifference]
+
+    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String, ignoreDifferences: [IgnoreDifference] = []) {
         self.appId = appId
         self.project = project
         self.revision = revision
@@ -89,6 +111,19 @@ public struct Assignment: Codable, Sendable, Hashable {
         self.manifests = manifests
         self.syncPolicy = syncPolicy
         self.destinationNamespace = destinationNamespace
+        self.ignoreDifferences = ignoreDifferences
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        appId = try c.decode(String.self, forKey: .appId)
+        project = try c.decode(String.self, forKey: .project)
+        revision = try c.decode(String.self, forKey: .revision)
+        generation = try c.decode(Int.self, forKey: .generation)
+        manifests = try c.decode([Manifest].self, forKey: .manifests)
+        syncPolicy = try c.decode(SyncPolicy.self, forKey: .syncPolicy)
+        destinationNamespace = try c.decode(String.self, forKey: .destinationNamespace)
+        ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
     }
 }
 
@@ -122,7 +157,10 @@ public struct AppStatusReport: Codable, Sendable, Hashable {
     public var conditions: [AppCondition]
     public var operationPhase: OperationPhase?
     public var message: String?
-    public init(appId: String, observedRevision: String?, observedGeneration: Int?, sync: SyncStatusCode, health: HealthStatusCode, resources: [ResourceStatus], conditions: [AppCondition] = [], operationPhase: OperationPhase? = nil, message: String? = nil) {
+    /// The last sync operation with its per-resource results.
+    public var operation: OperationState?
+    public init(appId: String, observedRevision: String?, observedGeneration: Int?, sync: SyncStatusCode, health: HealthStatusCode, resources: [ResourceStatus], conditions: [AppCondition] = [], operationPhase: OperationPhase? = nil, message: String? = nil, operation: OperationState? = nil) {
+        self.operation = operation
         self.appId = appId
         self.observedRevision = observedRevision
         self.observedGeneration = observedGeneration

@@ -37,8 +37,10 @@ extension SimulatedController {
     static let customResourceDefinition = SimulatedController(
         resource: GroupResource(group: "apiextensions.k8s.io", plural: "customresourcedefinitions"),
         needsRollout: { crd in crd[path: ["status", "acceptedNames"]] != crd[path: ["spec", "names"]] },
+        delayed: false,
         progressing: nil,
-        ready: { crd, now in
+        ready: { crd, ctx in
+            let now = ctx.now
             let stored = crd[path: ["spec", "versions"]]?.arrayValue?.filter { $0["storage"]?.boolValue == true }.compactMap { $0["name"] } ?? []
             return [
                 "acceptedNames": crd[path: ["spec", "names"]] ?? [:],

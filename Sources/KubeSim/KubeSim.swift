@@ -17,21 +17,33 @@ public struct KubeSimConfiguration: Sendable {
     public var kubernetesVersion: String
     /// Bearer token required on every request.
     public var token: String
-    /// Simulated rollout time before workloads report ready.
+    /// Simulated rollout time before workloads (Deployments, StatefulSets, DaemonSets, Jobs, Pods)
+    /// report ready, PVCs bind and LoadBalancer Services get an address.
     public var deploymentReadyDelay: Duration
+    /// How long a workload running an image tagged `fail` takes to give up: a Deployment's
+    /// progressDeadlineSeconds, a Job's backoff. nil: twice `deploymentReadyDelay`.
+    public var failureDelay: Duration?
+
+    /// `deploymentReadyDelay` under the name that says it applies to every simulated controller.
+    public var rolloutDelay: Duration {
+        get { deploymentReadyDelay }
+        set { deploymentReadyDelay = newValue }
+    }
 
     public init(
         host: String = "127.0.0.1",
         port: Int = 0,
         kubernetesVersion: String = "v1.31.0",
         token: String = KubeSimConfiguration.randomToken(),
-        deploymentReadyDelay: Duration = .zero
+        deploymentReadyDelay: Duration = .zero,
+        failureDelay: Duration? = nil
     ) {
         self.host = host
         self.port = port
         self.kubernetesVersion = kubernetesVersion
         self.token = token
         self.deploymentReadyDelay = deploymentReadyDelay
+        self.failureDelay = failureDelay
     }
 
     public static func randomToken() -> String {
@@ -68,7 +80,9 @@ public final class KubeSim: Sendable {
 
     public static func start(_ configuration: KubeSimConfiguration = .init(), logger: Logger = Logger(label: "kubesim")) async throws -> KubeSim {
         let identity = try ServingIdentity.generate(host: configuration.host)
-        let store = Store(readyDelay: configuration.deploymentReadyDelay)
+        let store = Store(
+            readyDelay: configuration.deploymentReadyDelay,
+            failureDelay: configuration.failureDelay ?? configuration.deploymentReadyDelay * 2)
         await store.bootstrap()
         let responder = APIResponder(store: store, token: configuration.token, kubernetesVersion: configuration.kubernetesVersion, logger: logger)
         let (running, runningContinuation) = AsyncStream.makeStream(of: Int.self)

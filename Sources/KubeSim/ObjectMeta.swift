@@ -56,7 +56,7 @@ enum ObjectMeta {
         obj.set(nil, at: ["metadata", "managedFields"])
         obj.set(.string(UUID().uuidString.lowercased()), at: ["metadata", "uid"])
         obj.set(.string(now()), at: ["metadata", "creationTimestamp"])
-        obj.set(1, at: ["metadata", "generation"])
+        if type.tracksGeneration { obj.set(1, at: ["metadata", "generation"]) }
         if type.hasStatus { obj["status"] = nil }
     }
 
@@ -80,8 +80,9 @@ enum ObjectMeta {
         return new
     }
 
+    /// Kinds without a generation (ConfigMaps, Services, ...) never get one, as on a real server.
     static func bumpGenerationIfSpecChanged(_ new: inout JSONValue, old: JSONValue) {
-        if specPart(new) != specPart(old) {
+        if old[path: ["metadata", "generation"]] != nil, specPart(new) != specPart(old) {
             new.set(.int(old.generation + 1), at: ["metadata", "generation"])
         }
     }

@@ -25,6 +25,21 @@ struct ResourceType: Sendable, Hashable {
     var qualifiedName: String { group.isEmpty ? plural : "\(plural).\(group)" }
     var groupResource: GroupResource { GroupResource(group: group, plural: plural) }
 
+    /// Whether objects carry metadata.generation. Only some registry strategies set it (for kinds
+    /// whose controllers report observedGeneration); custom resources always have it. A ConfigMap or
+    /// Service with a generation would show up in `kubectl diff` where a real cluster shows none.
+    var tracksGeneration: Bool {
+        ResourceType.builtinGroupResources.contains(groupResource) ? ResourceType.generationTracked.contains(groupResource) : true
+    }
+
+    private static let builtinGroupResources = Set(builtins.map(\.groupResource))
+    private static let generationTracked: Set<GroupResource> = Set([
+        ("apps", "deployments"), ("apps", "statefulsets"), ("apps", "daemonsets"), ("apps", "replicasets"),
+        ("batch", "jobs"), ("batch", "cronjobs"), ("apiextensions.k8s.io", "customresourcedefinitions"),
+        ("policy", "poddisruptionbudgets"), ("networking.k8s.io", "networkpolicies"),
+        ("admissionregistration.k8s.io", "validatingwebhookconfigurations"), ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"),
+    ].map { GroupResource(group: $0.0, plural: $0.1) })
+
     static let verbs: [JSONValue] = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
 }
 

@@ -126,8 +126,10 @@ struct APIResponder: HTTPResponder {
             let deleteOptions = data.isEmpty ? nil : try? BodyDecoding.decode(data)
             var options = options
             if deleteOptions?["dryRun"]?.arrayValue?.contains("All") == true { options.dryRun = true }
+            let propagation = try PropagationPolicy.parse(options: deleteOptions, query: query)
             return Self.json(try await store.delete(
-                type, namespace: target.namespace, name: name, preconditions: deleteOptions?["preconditions"], options: options))
+                type, namespace: target.namespace, name: name, preconditions: deleteOptions?["preconditions"], propagation: propagation,
+                options: options))
 
         default:
             throw APIError.methodNotAllowed(request.method.rawValue)
@@ -177,16 +179,15 @@ struct APIResponder: HTTPResponder {
     // MARK: List and watch
 
     private func list(_ filter: WatchFilter, query: [String: String], accept: String) async throws -> Response {
-        let (all, rv) = await store.list(filter.type, filter: filter)
-        var items = all
+        let (all, currentRV) = await store.list(filter.type, filter: filter)
+        let after = try query["continue"].flatMap { $0.isEmpty ? nil : $0 }.map { token throws(APIError) in try ContinueToken(decoding: token) }
+        let (items, next, remaining) = ContinueToken.page(all, after: after, limit: query["limit"].flatMap(Int.init), resourceVersion: currentRV)
+        let rv = after?.resourceVersion ?? currentRV
         var metadata: JSONValue = ["resourceVersion": .string(String(rv))]
-        let offset = query["continue"].flatMap { Data(base64Encoded: $0) }.flatMap { Int(String(decoding: $0, as: UTF8.self)) } ?? 0
-        guard offset >= 0 else { throw APIError.badRequest("invalid continue token") }
-        items = Array(items.dropFirst(offset))
-        if let limit = query["limit"].flatMap(Int.init), limit > 0, items.count > limit {
-            metadata["continue"] = .string(Data(String(offset + limit).utf8).base64EncodedString())
-            metadata["remainingItemCount"] = .int(Int64(items.count - limit))
-            items = Array(items.prefix(limit))
+        if let next {
+            metadata["continue"] = .string(next.encoded)
+            // Only known without a selector: the real server omits it when it filters.
+            if filter.labelSelector == nil, filter.fieldSelector == nil { metadata["remainingItemCount"] = .int(Int64(remaining)) }
         }
         if accept.contains("as=Table") {
             var table = Table.render(items, type: filter.type, resourceVersion: String(rv), includeObject: query["includeObject"])

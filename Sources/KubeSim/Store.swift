@@ -24,20 +24,26 @@ enum PatchType: Sendable {
 
 actor Store {
     private(set) var registry = Registry()
-    private var objects: [GroupResource: [ObjectKey: JSONValue]] = [:]
+    private(set) var objects: [GroupResource: [ObjectKey: JSONValue]] = [:]
     private(set) var resourceVersion = 0
     private var watches = WatchHub()
-    private let readyDelay: Duration
-    private var rollouts: [Int: Task<Void, Never>] = [:]
-    private var nextRolloutID = 0
+    /// How long simulated controllers take to finish a rollout, and to give up on a failing one.
+    let readyDelay: Duration
+    let failureDelay: Duration
+    /// Rollouts waiting for their delay (Controllers/Rollouts.swift).
+    var rollouts: [StoredKey: PendingRollout] = [:]
+    /// Who owns whom, by uid (GarbageCollector.swift).
+    var ownership = OwnershipIndex()
+    var allocatedLoadBalancerIPs: Set<String> = []
     private var allocatedIPs: Set<String> = []
     private var nextNodePort: Int64 = 30000
 
     static let namespaces = GroupResource(group: "", plural: "namespaces")
     static let crds = GroupResource(group: "apiextensions.k8s.io", plural: "customresourcedefinitions")
 
-    init(readyDelay: Duration) {
+    init(readyDelay: Duration, failureDelay: Duration) {
         self.readyDelay = readyDelay
+        self.failureDelay = failureDelay
     }
 
     /// The objects every cluster starts with.
@@ -56,7 +62,7 @@ actor Store {
 
     func shutdown() {
         watches.closeAll()
-        for task in rollouts.values { task.cancel() }
+        for pending in rollouts.values { pending.task.cancel() }
         rollouts = [:]
     }
 
@@ -160,7 +166,7 @@ actor Store {
     }
 
     /// A non-apply write to an existing object (PUT, merge/strategic/JSON patch, controllers, tests).
-    private func write(
+    func write(
         _ type: ResourceType, _ k: ObjectKey, old: JSONValue, candidate: JSONValue, subresource: String?, manager: String, dryRun: Bool
     ) -> JSONValue {
         var new = ObjectMeta.prepareUpdate(candidate, old: old, type: type, subresource: subresource)
@@ -184,7 +190,10 @@ actor Store {
         _ = commit(type, k, old: old, new: new, dryRun: false)
     }
 
-    func delete(_ type: ResourceType, namespace: String?, name: String, preconditions: JSONValue?, options: WriteOptions) throws(APIError) -> JSONValue {
+    func delete(
+        _ type: ResourceType, namespace: String?, name: String, preconditions: JSONValue?, propagation: PropagationPolicy = .background,
+        options: WriteOptions
+    ) throws(APIError) -> JSONValue {
         let k = key(type, namespace, name)
         guard let old = objects[type.groupResource]?[k] else { throw APIError.notFound(type, name) }
         if let uid = preconditions?["uid"]?.stringValue, uid != old[path: ["metadata", "uid"]]?.stringValue {
@@ -195,6 +204,16 @@ actor Store {
         }
         let isNamespace = type.groupResource == Store.namespaces
         let finalizers = old[path: ["metadata", "finalizers"]]?.arrayValue ?? []
+        if !options.dryRun, let uid = old[path: ["metadata", "uid"]]?.stringValue {
+            // The garbage collector's part, done before the owner goes: Orphan releases the
+            // dependents, Foreground deletes them first. Background deletes them once the owner
+            // is removed (in `remove`), which for an owner with finalizers is later.
+            switch propagation {
+            case .orphan: orphanDependents(ownerUID: uid)
+            case .foreground: deleteDependents(ownerUID: uid, propagation: .foreground)
+            case .background: break
+            }
+        }
         if isNamespace || !finalizers.isEmpty {
             var terminating = old
             terminating.setDefault(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
@@ -212,6 +231,15 @@ actor Store {
             return commit(type, k, old: old, new: terminating, dryRun: false)
         }
         if !options.dryRun { remove(type.groupResource, k, old) }
+        if propagation == .foreground {
+            // What the real server answers before its garbage collector has finished: the owner,
+            // marked for deletion, waiting on the foregroundDeletion finalizer.
+            var deleting = old
+            deleting.set(.string(ObjectMeta.now()), at: ["metadata", "deletionTimestamp"])
+            deleting.set(0, at: ["metadata", "deletionGracePeriodSeconds"])
+            deleting.set(.array(finalizers + ["foregroundDeletion"]), at: ["metadata", "finalizers"])
+            return deleting.served(as: type)
+        }
         var details: JSONValue = ["name": .string(name), "kind": .string(type.plural), "uid": old[path: ["metadata", "uid"]] ?? ""]
         if !type.group.isEmpty { details["group"] = .string(type.group) }
         return ["kind": "Status", "apiVersion": "v1", "metadata": [:], "status": "Success", "details": details]
@@ -332,6 +360,7 @@ actor Store {
         resourceVersion += 1
         new.set(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
         objects[type.groupResource, default: [:]][k] = new
+        ownership.record(StoredKey(resource: type.groupResource, key: k), old: old, new: new)
         watches.record(ChangeEvent(
             kind: old == nil ? .added : .modified, resourceVersion: resourceVersion, resource: type.groupResource,
             namespace: k.namespace, object: new, previous: old))
@@ -339,15 +368,23 @@ actor Store {
         return new.served(as: type)
     }
 
-    private func remove(_ gr: GroupResource, _ k: ObjectKey, _ obj: JSONValue) {
+    /// Drops a stored object for good (no finalizers left), then lets the garbage collector delete
+    /// or release what it owned.
+    func remove(_ gr: GroupResource, _ k: ObjectKey, _ obj: JSONValue) {
+        guard objects[gr]?[k] != nil else { return }   // already removed, e.g. as garbage of something else
         resourceVersion += 1
         var gone = obj
         gone.set(.string(String(resourceVersion)), at: ["metadata", "resourceVersion"])
         objects[gr]?[k] = nil
         watches.record(ChangeEvent(kind: .deleted, resourceVersion: resourceVersion, resource: gr, namespace: k.namespace, object: gone, previous: obj))
-        if gr == GroupResource(group: "", plural: "services"), let ip = obj[path: ["spec", "clusterIP"]]?.stringValue {
-            allocatedIPs.remove(ip)
+        if gr == GroupResource(group: "", plural: "services") {
+            if let ip = obj[path: ["spec", "clusterIP"]]?.stringValue { allocatedIPs.remove(ip) }
+            for ingress in obj[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? [] {
+                if let ip = ingress["ip"]?.stringValue { allocatedLoadBalancerIPs.remove(ip) }
+            }
         }
+        cancelRollout(gr, k)
+        ownership.forget(StoredKey(resource: gr, key: k), object: obj)
         if gr == Store.crds {
             let served = ResourceType.fromCRD(obj)
             registry.unregister(crdName: k.name)
@@ -355,43 +392,13 @@ actor Store {
                 for (ok, o) in objects[gr] ?? [:] { remove(gr, ok, o) }
             }
         }
+        if let uid = obj[path: ["metadata", "uid"]]?.stringValue { collectGarbage(ownerUID: uid) }
     }
 
     private func afterCommit(_ type: ResourceType, _ k: ObjectKey, _ obj: JSONValue) {
         if type.groupResource == Store.crds {
             registry.register(crdName: k.name, ResourceType.fromCRD(obj))
         }
-        guard let controller = SimulatedController.all[type.groupResource], controller.needsRollout(obj),
-            obj[path: ["metadata", "deletionTimestamp"]] == nil
-        else { return }
-        let now = ObjectMeta.now()
-        guard readyDelay > .zero, let progressing = controller.progressing else {
-            writeStatus(type, k, controller.ready(obj, now))
-            return
-        }
-        writeStatus(type, k, progressing(obj, now))
-        let generation = obj.generation
-        let delay = readyDelay
-        nextRolloutID += 1
-        let id = nextRolloutID
-        rollouts[id] = Task {
-            try? await Task.sleep(for: delay)
-            guard !Task.isCancelled else { return }
-            self.completeRollout(type, k, generation: generation, controller: controller, id: id)
-        }
-    }
-
-    private func completeRollout(_ type: ResourceType, _ k: ObjectKey, generation: Int64, controller: SimulatedController, id: Int) {
-        rollouts[id] = nil
-        guard let obj = objects[type.groupResource]?[k], obj.generation == generation else { return }
-        writeStatus(type, k, controller.ready(obj, ObjectMeta.now()))
-    }
-
-    /// A status write by kube-controller-manager.
-    private func writeStatus(_ type: ResourceType, _ k: ObjectKey, _ status: JSONValue) {
-        guard let old = objects[type.groupResource]?[k], old["status"] != status else { return }
-        var candidate = old
-        candidate["status"] = status
-        _ = write(type, k, old: old, candidate: candidate, subresource: "status", manager: "kube-controller-manager", dryRun: false)
+        startRollout(type, k, obj)
     }
 }

@@ -52,7 +52,11 @@ enum Table {
                 name,
                 Column(name: "Type") { $0[path: ["spec", "type"]] ?? "" },
                 Column(name: "Cluster-IP") { $0[path: ["spec", "clusterIP"]] ?? "" },
-                Column(name: "External-IP") { _ in "<none>" },
+                Column(name: "External-IP") { o in
+                    let ingress = (o[path: ["status", "loadBalancer", "ingress"]]?.arrayValue ?? []).compactMap { $0["ip"]?.stringValue ?? $0["hostname"]?.stringValue }
+                    if !ingress.isEmpty { return .string(ingress.joined(separator: ",")) }
+                    return o[path: ["spec", "type"]] == "LoadBalancer" ? "<pending>" : "<none>"
+                },
                 Column(name: "Port(s)") { o in
                     let ports = (o[path: ["spec", "ports"]]?.arrayValue ?? []).map { p in
                         "\(p["port"]?.intValue ?? 0)\(p["nodePort"]?.intValue.map { ":\($0)" } ?? "")/\(p["protocol"]?.stringValue ?? "TCP")"
@@ -61,10 +65,32 @@ enum Table {
                 },
                 age,
             ]
+        case ("apps", "DaemonSet"):
+            return [name, Column(name: "Desired", type: "integer", cell: int(["status", "desiredNumberScheduled"])),
+                    Column(name: "Current", type: "integer", cell: int(["status", "currentNumberScheduled"])),
+                    Column(name: "Ready", type: "integer", cell: int(["status", "numberReady"])),
+                    Column(name: "Up-to-date", type: "integer", cell: int(["status", "updatedNumberScheduled"])),
+                    Column(name: "Available", type: "integer", cell: int(["status", "numberAvailable"])), age]
+        case ("batch", "Job"):
+            return [name, Column(name: "Status") { o in
+                        let conditions = o[path: ["status", "conditions"]]?.arrayValue ?? []
+                        let met = { (type: String) in conditions.contains { $0["type"]?.stringValue == type && $0["status"] == "True" } }
+                        return met("Complete") ? "Complete" : met("Failed") ? "Failed" : o[path: ["spec", "suspend"]] == true ? "Suspended" : "Running"
+                    },
+                    Column(name: "Completions") { o in
+                        .string("\(o[path: ["status", "succeeded"]]?.intValue ?? 0)/\(o[path: ["spec", "completions"]]?.intValue ?? 1)")
+                    }, age]
+        case ("", "PersistentVolumeClaim"):
+            return [name, Column(name: "Status") { $0[path: ["status", "phase"]] ?? "Pending" },
+                    Column(name: "Capacity") { $0[path: ["status", "capacity", "storage"]] ?? "" }, age]
         case ("", "Namespace"):
             return [name, Column(name: "Status") { $0[path: ["status", "phase"]] ?? "" }, age]
         case ("", "Pod"):
-            return [name, Column(name: "Status") { $0[path: ["status", "phase"]] ?? "Pending" }, age]
+            return [name, Column(name: "Status") { o in
+                // A waiting container's reason (CrashLoopBackOff) wins over the phase, as in kubectl.
+                let waiting = (o[path: ["status", "containerStatuses"]]?.arrayValue ?? []).compactMap { $0[path: ["state", "waiting", "reason"]] }
+                return waiting.first ?? o[path: ["status", "phase"]] ?? "Pending"
+            }, age]
         case ("", "ConfigMap"):
             return [name, Column(name: "Data", type: "integer") { .int(Int64(($0["data"]?.objectValue?.count ?? 0) + ($0["binaryData"]?.objectValue?.count ?? 0))) }, age]
         case ("", "Secret"):

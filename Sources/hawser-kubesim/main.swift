@@ -28,6 +28,9 @@ struct HawserKubeSim: AsyncParsableCommand {
     @Option(help: "Seconds a Deployment (and other workloads) takes to become ready after a change.")
     var deploymentReadyDelay: Double = 0
 
+    @Option(help: "Seconds a workload with an image tagged `fail` takes to fail (default: twice the ready delay).")
+    var failureDelay: Double?
+
     @Option(help: "Bearer token clients must present (random by default).")
     var token: String?
 
@@ -39,7 +42,8 @@ struct HawserKubeSim: AsyncParsableCommand {
         logger.logLevel = logLevel
         var config = KubeSimConfiguration(
             host: host, port: port, kubernetesVersion: kubernetesVersion,
-            deploymentReadyDelay: .milliseconds(Int64((deploymentReadyDelay * 1000).rounded())))
+            deploymentReadyDelay: .milliseconds(Int64((deploymentReadyDelay * 1000).rounded())),
+            failureDelay: failureDelay.map { .milliseconds(Int64(($0 * 1000).rounded())) })
         if let token { config.token = token }
         let sim = try await KubeSim.start(config, logger: logger)
         if let kubeconfig { try sim.writeKubeconfig(to: kubeconfig) }

@@ -20,14 +20,22 @@ struct AppCommand: AsyncParsableCommand {
         @Flag(help: "Apply new revisions automatically.") var autoSync = false
         @Flag(help: "Undo drift in the live cluster (with --auto-sync).") var selfHeal = false
         @Flag(help: "Delete what Git no longer has.") var prune = false
+        @Option(name: .customLong("sync-option"), help: "Argo CD sync option, repeatable: CreateNamespace=true, ServerSideApply=force, PruneLast=true.") var syncOptions: [String] = []
+        @Option(help: "Retry a failed sync this many times (0: never).") var retryLimit: Int = 0
+        @Option(help: "Seconds before the first retry.") var retryBackoff: Double = 5
+        @Option(help: "Backoff multiplier between retries.") var retryFactor: Double = 2
+        @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER] (core group empty: /ConfigMap:/data/x), repeatable.") var ignoreDifferences: [String] = []
 
         func run() async throws {
+            let ignored = try ignoreDifferences.map(parseIgnoreDifference)
             var repoURL = repo
             if !repo.contains("://"), !repo.hasPrefix("/") {
                 repoURL = URL(fileURLWithPath: repo).standardizedFileURL.path
             }
             let spec = AppSpec(name: name, project: project, repoURL: repoURL, path: path, targetRevision: revision, cluster: cluster, namespace: namespace,
-                               syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune))
+                               syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune, syncOptions: syncOptions,
+                                                      retry: retryLimit > 0 ? RetryPolicy(limit: retryLimit, backoffSeconds: retryBackoff, factor: retryFactor) : nil),
+                               ignoreDifferences: ignored)
             let app: AppView = try await global.client().post("/api/v1/applications", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(app.spec.name)\" created.")
@@ -98,19 +106,39 @@ struct AppCommand: AsyncParsableCommand {
     }
 }
 
+/// `apps/Deployment/web:/spec/replicas,/spec/template/metadata` → an ignore rule.
+func parseIgnoreDifference(_ s: String) throws -> IgnoreDifference {
+    guard let colon = s.firstIndex(of: ":") else {
+        throw ValidationError("--ignore-difference \(s): expected GROUP/KIND[/NAME]:POINTER, e.g. apps/Deployment:/spec/replicas")
+    }
+    let target = s[..<colon].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    let pointers = s[s.index(after: colon)...].split(separator: ",").map(String.init)
+    guard target.count == 2 || target.count == 3, !target[1].isEmpty, !pointers.isEmpty else {
+        throw ValidationError("--ignore-difference \(s): expected GROUP/KIND[/NAME]:POINTER (core group empty: /ConfigMap:/data)")
+    }
+    return IgnoreDifference(group: target[0], kind: target[1], name: target.count == 3 ? target[2] : nil, jsonPointers: pointers)
+}
+
 func printDetail(_ a: AppView) {
     printTable(["FIELD", "VALUE"], [
         ["Name", a.spec.name], ["Project", a.spec.project],
         ["Source", "\(a.spec.repoURL) \(a.spec.path) @ \(a.spec.targetRevision)"],
         ["Target commit", a.targetCommit.map { "\($0.sha.prefix(8)) \($0.message.split(separator: "\n").first ?? "") (\($0.author))" } ?? "-"],
         ["Destination", "\(a.spec.cluster)/\(a.spec.namespace)"],
-        ["Sync policy", a.spec.syncPolicy.automated ? "Automated" + (a.spec.syncPolicy.selfHeal ? " (self-heal)" : "") + (a.spec.syncPolicy.prune ? " (prune)" : "") : "Manual"],
+        ["Sync policy", (a.spec.syncPolicy.automated ? "Automated" + (a.spec.syncPolicy.selfHeal ? " (self-heal)" : "") + (a.spec.syncPolicy.prune ? " (prune)" : "") : "Manual")
+            + (a.spec.syncPolicy.syncOptions.isEmpty ? "" : "; " + a.spec.syncPolicy.syncOptions.joined(separator: ","))],
         ["Sync status", a.sync.rawValue + (a.syncedRevision.map { " to \($0.prefix(8))" } ?? "")],
         ["Health", a.health.rawValue],
-        ["Last operation", a.operationPhase?.rawValue ?? "-"],
+        ["Last operation", a.operation.map { "\($0.phase.rawValue) at \(String($0.revision.prefix(8)))" + ($0.retryCount > 0 ? " (retry \($0.retryCount))" : "") + ($0.message.map { ": \($0)" } ?? "") } ?? a.operationPhase?.rawValue ?? "-"],
         ["Reported", ago(a.reportedAt)],
     ])
     for c in a.conditions { print("\nCONDITION \(c.type): \(c.message)") }
+    if let op = a.operation, op.resources.contains(where: { $0.status != .synced }) {
+        print("\nLAST OPERATION (\(op.phase.rawValue))")
+        printTable(["WAVE", "KIND", "NAMESPACE", "NAME", "RESULT", "MESSAGE"], op.resources.filter { $0.status != .synced }.map { r in
+            [String(r.wave), r.key.kind, r.key.namespace, r.key.name, r.status.rawValue, (r.message ?? "").replacingOccurrences(of: "\n", with: "; ")]
+        })
+    }
     if let m = a.message { print("\n\(m)") }
     if !a.resources.isEmpty {
         print("")

@@ -33,7 +33,36 @@ struct KubectlResult: Sendable {
     var succeeded: Bool
     var stdout: String
     var stderr: String
+    /// The exit code (`kubectl diff` exits 1 when there are differences), nil if killed by a signal.
+    var exitCode: Int? = nil
     var output: String { stdout + stderr }
+}
+
+/// The real kubectl against one kubeconfig, with its own discovery cache so nothing leaks between
+/// tests. Shared by TestCluster (KubeSim) and the cross-check suite (KubeSim or a real cluster).
+struct Kubectl: Sendable {
+    let path: String
+    let kubeconfig: String
+    let cacheDirectory: String
+
+    func run(_ arguments: [String], stdin: String? = nil) async throws -> KubectlResult {
+        let args = ["--kubeconfig", kubeconfig, "--cache-dir", cacheDirectory] + arguments
+        let url = URL(fileURLWithPath: path)
+        let searchPath = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        let environment = Environment.inherit.updating(["PATH": url.deletingLastPathComponent().path + ":" + searchPath])
+        let executable = Executable.name(url.lastPathComponent)
+        let result = if let stdin {
+            try await Subprocess.run(executable, arguments: Arguments(args), environment: environment, input: .string(stdin),
+                                     output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
+        } else {
+            try await Subprocess.run(executable, arguments: Arguments(args), environment: environment,
+                                     output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
+        }
+        var code: Int?
+        if case .exited(let c) = result.terminationStatus { code = Int(c) }
+        return KubectlResult(
+            succeeded: result.terminationStatus.isSuccess, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "", exitCode: code)
+    }
 }
 
 struct TestCluster: Sendable {
@@ -42,11 +71,11 @@ struct TestCluster: Sendable {
     let kubeconfig: String
     let kubectlPath: String
 
-    static func start(readyDelay: Duration = .zero) async throws -> TestCluster {
+    static func start(readyDelay: Duration = .zero, failureDelay: Duration? = nil) async throws -> TestCluster {
         let kubectl = try #require(
             KubectlLocator.locate(),
             "kubectl not found: set HAWSER_KUBECTL, or run `make test` (which installs kubectl into .venv)")
-        let sim = try await KubeSim.start(KubeSimConfiguration(port: 0, deploymentReadyDelay: readyDelay))
+        let sim = try await KubeSim.start(KubeSimConfiguration(port: 0, deploymentReadyDelay: readyDelay, failureDelay: failureDelay))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("kubesim-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let kubeconfig = dir.appendingPathComponent("kubeconfig").path
@@ -73,20 +102,11 @@ struct TestCluster: Sendable {
 
     /// Runs the real kubectl against this cluster (own discovery cache, so no state leaks between tests).
     func kubectlArray(_ arguments: [String], stdin: String? = nil) async throws -> KubectlResult {
-        let args = ["--kubeconfig", kubeconfig, "--cache-dir", directory.appendingPathComponent("cache").path] + arguments
-        let url = URL(fileURLWithPath: kubectlPath)
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        let environment = Environment.inherit.updating(["PATH": url.deletingLastPathComponent().path + ":" + path])
-        let executable = Executable.name(url.lastPathComponent)
-        let result = if let stdin {
-            try await run(executable, arguments: Arguments(args), environment: environment, input: .string(stdin),
-                          output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
-        } else {
-            try await run(executable, arguments: Arguments(args), environment: environment,
-                          output: .string(limit: 4 << 20), error: .string(limit: 1 << 20))
-        }
-        return KubectlResult(
-            succeeded: result.terminationStatus.isSuccess, stdout: result.standardOutput ?? "", stderr: result.standardError ?? "")
+        try await kubectlRunner.run(arguments, stdin: stdin)
+    }
+
+    var kubectlRunner: Kubectl {
+        Kubectl(path: kubectlPath, kubeconfig: kubeconfig, cacheDirectory: directory.appendingPathComponent("cache").path)
     }
 
     /// `kubectl get ... -o json`, parsed.
@@ -124,8 +144,10 @@ struct TestCluster: Sendable {
 }
 
 /// Runs `body` against a fresh cluster and always shuts it down.
-func withCluster<T>(readyDelay: Duration = .zero, _ body: (TestCluster) async throws -> T) async throws -> T {
-    let cluster = try await TestCluster.start(readyDelay: readyDelay)
+func withCluster<T>(
+    readyDelay: Duration = .zero, failureDelay: Duration? = nil, _ body: (TestCluster) async throws -> T
+) async throws -> T {
+    let cluster = try await TestCluster.start(readyDelay: readyDelay, failureDelay: failureDelay)
     do {
         let result = try await body(cluster)
         await cluster.shutdown()
@@ -140,5 +162,16 @@ extension HTTPClientResponse {
     func json() async throws -> JSONValue {
         let buffer = try await body.collect(upTo: 16 << 20)
         return try JSONValue.parse(Data(buffer.readableBytesView))
+    }
+}
+
+/// Polls `check` every 50 ms until it holds or `timeout` passes; returns whether it held. Tests
+/// wait for simulated (or real) controllers this way instead of sleeping a fixed time.
+func eventually(timeout: Duration = .seconds(10), _ check: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while true {
+        if try await check() { return true }
+        if ContinuousClock.now >= deadline { return false }
+        try await Task.sleep(for: .milliseconds(50))
     }
 }

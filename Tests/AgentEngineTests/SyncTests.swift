@@ -1,0 +1,77 @@
+import AgentEngine
+import HawserProtocol
+import Testing
+
+@Suite struct SyncWavesTests {
+    func planned(_ kind: String, _ name: String, wave: String? = nil, argo: String? = nil) -> PlannedObject {
+        var annotations: [String: JSONValue] = [:]
+        if let wave { annotations["hawser.io/sync-wave"] = .string(wave) }
+        if let argo { annotations["argocd.argoproj.io/sync-wave"] = .string(argo) }
+        let object: JSONValue = ["apiVersion": "v1", "kind": .string(kind), "metadata": ["name": .string(name), "annotations": .object(annotations)]]
+        return PlannedObject(key: ResourceKey(object: object, defaultNamespace: "ns")!, object: object, source: "\(name).yaml", line: 1)
+    }
+
+    @Test func groupsByWaveAscendingKeepingKindOrderInside() {
+        let objects = [
+            planned("ConfigMap", "late", wave: "5"),
+            planned("Namespace", "first"),
+            planned("Service", "svc"),
+            planned("ConfigMap", "early", argo: "-1"),
+        ]
+        let (waves, errors) = SyncWaves.group(objects)
+        #expect(errors.isEmpty)
+        #expect(waves.map(\.wave) == [-1, 0, 5])
+        #expect(waves[1].objects.map(\.key.name) == ["first", "svc"], "the plan's order is kept within a wave")
+        #expect(waves[0].objects.map(\.key.name) == ["early"])
+    }
+
+    @Test func hawserAnnotationWinsOverArgo() throws {
+        #expect(try SyncWaves.wave(of: planned("ConfigMap", "x", wave: "2", argo: "9").object) == 2)
+    }
+
+    @Test func nonIntegerWaveIsAnErrorNamingTheFile() {
+        let (_, errors) = SyncWaves.group([planned("ConfigMap", "bad", wave: "soon")])
+        #expect(errors.count == 1)
+        #expect(errors.first?.description.contains("bad.yaml:1") == true)
+        #expect(errors.first?.message.contains("soon") == true)
+    }
+
+    @Test func resourceSyncOptionsComeFromEitherAnnotation() {
+        let object: JSONValue = ["metadata": ["annotations": ["argocd.argoproj.io/sync-options": "Prune=false, PruneLast=true"]]]
+        #expect(ResourceSyncOptions.of(object) == ["Prune=false", "PruneLast=true"])
+    }
+}
+
+@Suite struct IgnoreDifferencesTests {
+    let key = ResourceKey(group: "apps", version: "v1", kind: "Deployment", namespace: "ns", name: "web")
+    let live: JSONValue = ["spec": ["replicas": 5, "template": ["metadata": ["annotations": ["a/b": "x", "keep": "y"]]]], "list": [1, 2, 3]]
+
+    @Test func stripsMatchingPointersOnly() {
+        let rules = [IgnoreDifference(group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas", "/spec/template/metadata/annotations/a~1b", "/list/1", "/missing/field"])]
+        let stripped = IgnoreDifferences.strip(live, key: key, rules: rules)
+        #expect(stripped[path: ["spec", "replicas"]] == nil)
+        #expect(stripped[path: ["spec", "template", "metadata", "annotations"]] == ["keep": "y"])
+        #expect(stripped["list"] == [1, 3])
+    }
+
+    @Test func otherKindsAndNamesAreUntouched() {
+        let otherName = [IgnoreDifference(group: "apps", kind: "Deployment", name: "api", jsonPointers: ["/spec/replicas"])]
+        let otherKind = [IgnoreDifference(group: "apps", kind: "StatefulSet", jsonPointers: ["/spec/replicas"])]
+        #expect(IgnoreDifferences.strip(live, key: key, rules: otherName) == live)
+        #expect(IgnoreDifferences.strip(live, key: key, rules: otherKind) == live)
+    }
+
+    @Test func ignoredDriftCompareSynced() {
+        let desired: JSONValue = ["spec": ["replicas": 1]]
+        let rules = [IgnoreDifference(group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"])]
+        #expect(compare(desired: desired, live: live).status == .outOfSync)
+        #expect(compare(desired: IgnoreDifferences.strip(desired, key: key, rules: rules), live: IgnoreDifferences.strip(live, key: key, rules: rules)).status == .synced)
+    }
+}
+
+@Suite struct RetryPolicyTests {
+    @Test func backoffGrowsByTheFactorAndIsCapped() {
+        let p = RetryPolicy(limit: 5, backoffSeconds: 5, factor: 2, maxBackoffSeconds: 30)
+        #expect([1, 2, 3, 4, 5].map { p.delay(beforeRetry: $0) } == [5, 10, 20, 30, 30])
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import HawserProtocol
+import HubCore
+import KubeSim
+import Logging
+import Testing
+
+/// Sync behaviour a user configures: waves, CreateNamespace, ServerSideApply conflicts and
+/// force, retries, ignoreDifferences. Each runs the real agent against KubeSim.
+@Suite(.serialized) struct SyncOptionsTests {
+    struct Setup {
+        let sim: KubeSim
+        let hub: HubHarness
+        let agent: AgentHarness
+        let kubeconfig: String
+        func stop() async {
+            await agent.stop()
+            await hub.stop()
+            await sim.shutdown()
+        }
+        func get(_ apiVersion: String, _ kind: String, _ ns: String?, _ name: String) async -> JSONValue? {
+            await sim.object(apiVersion: apiVersion, kind: kind, namespace: ns, name: name)
+        }
+        func app(_ name: String) async throws -> AppView { try await hub.hub.app(named: name) }
+    }
+
+    func start(_ cluster: String, readyDelay: Duration = .zero) async throws -> Setup {
+        var logger = Logger(label: "test.kubesim")
+        logger.logLevel = .warning
+        var config = KubeSimConfiguration()
+        config.deploymentReadyDelay = readyDelay
+        let sim = try await KubeSim.start(config, logger: logger)
+        let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
+        try sim.writeKubeconfig(to: kubeconfig)
+        let hub = try await HubHarness.start()
+        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig)
+        return Setup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)
+    }
+
+    static func deployment(_ name: String, wave: Int? = nil) -> String {
+        let annotations = wave.map { "\n  annotations:\n    hawser.io/sync-wave: \"\($0)\"" } ?? ""
+        return """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: \(name)\(annotations)
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: \(name)}}
+              template:
+                metadata: {labels: {app: \(name)}}
+                spec: {containers: [{name: c, image: "registry.k8s.io/pause:3.10"}]}
+
+            """
+    }
+
+    static func configMap(_ name: String, wave: Int? = nil, value: String = "v") -> String {
+        let annotations = wave.map { "\n  annotations:\n    argocd.argoproj.io/sync-wave: \"\($0)\"" } ?? ""
+        return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\(annotations)\ndata:\n  k: \(value)\n"
+    }
+
+    @Test func laterWavesWaitForEarlierOnesToBeHealthy() async throws {
+        let s = try await start("waves", readyDelay: .seconds(2))
+        let repo = try await TestRepo.create(files: ["app/db.yaml": Self.deployment("db", wave: -1), "app/after.yaml": Self.configMap("after", wave: 1)])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "waves", repoURL: repo.path, path: "app", cluster: "waves", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("wave -1 applied") { await s.get("apps/v1", "Deployment", "default", "db") != nil }
+        #expect(await s.get("v1", "ConfigMap", "default", "after") == nil, "wave 1 must wait until wave -1 is healthy")
+        try await eventually("wave 1 applied after the rollout") { await s.get("v1", "ConfigMap", "default", "after") != nil }
+        let db = try #require(await s.get("apps/v1", "Deployment", "default", "db"))
+        #expect(db[path: ["status", "availableReplicas"]]?.intValue == 1, "the Deployment was available before wave 1 ran")
+        try await eventually("operation succeeded with both waves") {
+            let op = try await s.app("waves").operation
+            return op?.phase == .succeeded && op?.resources.map(\.wave) == [-1, 1]
+        }
+        await s.stop()
+    }
+
+    @Test func createNamespaceOnlyWhenAsked() async throws {
+        let s = try await start("ns")
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap("cm")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "without", repoURL: repo.path, path: "app", cluster: "ns", namespace: "fresh-a",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("apply fails: no namespace") {
+            let v = try await s.app("without")
+            return v.operation?.phase == .failed && v.operation?.resources.first?.status == .syncFailed
+        }
+        #expect(try await s.app("without").conditions.contains { $0.type == "SyncError" && $0.message.contains("cm.yaml:1") })
+        _ = try await s.hub.hub.createApp(AppSpec(name: "with", repoURL: repo.path, path: "app", cluster: "ns", namespace: "fresh-b",
+                                                  syncPolicy: SyncPolicy(automated: true, syncOptions: [SyncOption.createNamespace])))
+        try await eventually("namespace created and app synced") { try await s.app("with").sync == .synced }
+        #expect(await s.get("v1", "Namespace", nil, "fresh-b") != nil)
+        #expect(await s.get("v1", "ConfigMap", "fresh-b", "cm") != nil)
+        await s.stop()
+    }
+
+    @Test func conflictsAreReportedUnlessForced() async throws {
+        let s = try await start("conflicts")
+        // Someone else owns data.k with another value.
+        let file = tempDirectory("other") + "/cm.yaml"
+        try Self.configMap("shared", value: "theirs").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try await Proc.run(try Proc.kubectl(), ["--kubeconfig", s.kubeconfig, "apply", "--server-side", "--field-manager", "someone", "-n", "default", "-f", file]).ok)
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap("shared", value: "ours")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "polite", repoURL: repo.path, path: "app", cluster: "conflicts", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("conflict reported per resource") {
+            let op = try await s.app("polite").operation
+            return op?.phase == .failed && op?.resources.first?.message?.contains("ServerSideApply=force") == true
+        }
+        #expect(await s.get("v1", "ConfigMap", "default", "shared")?[path: ["data", "k"]] == "theirs")
+        try await s.hub.hub.deleteApp(named: "polite", cascade: false)
+        _ = try await s.hub.hub.createApp(AppSpec(name: "forceful", repoURL: repo.path, path: "app", cluster: "conflicts", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true, syncOptions: [SyncOption.serverSideApplyForce])))
+        try await eventually("forced apply takes the field") {
+            await s.get("v1", "ConfigMap", "default", "shared")?[path: ["data", "k"]] == "ours"
+        }
+        await s.stop()
+    }
+
+    @Test func failedSyncsAreRetriedWithBackoffUpToTheLimit() async throws {
+        let s = try await start("retries")
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap("cm")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "retry", repoURL: repo.path, path: "app", cluster: "retries", namespace: "missing",
+                                                  syncPolicy: SyncPolicy(automated: true, retry: RetryPolicy(limit: 2, backoffSeconds: 0.2, factor: 2))))
+        try await eventually("two retries, then it stops") {
+            let op = try await s.app("retry").operation
+            return op?.phase == .failed && op?.retryCount == 2
+        }
+        try await Task.sleep(for: .seconds(1.5))
+        #expect(try await s.app("retry").operation?.retryCount == 2, "no retry beyond the limit")
+        await s.stop()
+    }
+
+    @Test func ignoredDifferencesDoNotMakeTheAppOutOfSync() async throws {
+        let s = try await start("ignore")
+        let repo = try await TestRepo.create(files: ["app/web.yaml": Self.deployment("web")])
+        _ = try await s.hub.hub.createApp(AppSpec(
+            name: "hpa-managed", repoURL: repo.path, path: "app", cluster: "ignore", namespace: "default",
+            syncPolicy: SyncPolicy(automated: true),
+            ignoreDifferences: [IgnoreDifference(group: "apps", kind: "Deployment", jsonPointers: ["/spec/replicas"])]))
+        try await eventually("synced") { try await s.app("hpa-managed").sync == .synced }
+        // An autoscaler changes replicas; another field drifts too.
+        #expect(try await Proc.run(try Proc.kubectl(), ["--kubeconfig", s.kubeconfig, "scale", "deployment", "web", "-n", "default", "--replicas=4"]).ok)
+        try await Task.sleep(for: .seconds(2))
+        #expect(try await s.app("hpa-managed").sync == .synced, "an ignored field is not drift")
+        #expect(try await Proc.run(try Proc.kubectl(), ["--kubeconfig", s.kubeconfig, "label", "deployment", "web", "-n", "default", "app.hawser.io/instance-"]).ok)
+        try await eventually("other drift still reported") {
+            let v = try await s.app("hpa-managed")
+            return v.sync == .outOfSync && v.resources.contains { ($0.message ?? "").contains("instance") }
+        }
+        await s.stop()
+    }
+}

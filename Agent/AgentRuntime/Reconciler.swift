@@ -48,6 +48,9 @@ public actor Reconciler {
     }
     var retries: [String: RetryState] = [:]
     let waveTimeout: Duration
+    var watcher: DriftWatcher?
+    /// Kinds each app's objects are, so the watcher covers exactly what apps use.
+    var kindsByApp: [String: Set<DriftWatcher.Kind>] = [:]
 
     public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300), logger: Logger) {
         self.waveTimeout = waveTimeout
@@ -61,12 +64,27 @@ public actor Reconciler {
 
     /// Starts a loop for every assignment kept on disk: desired state survives restarts.
     public func start() {
+        watcher = DriftWatcher(kube: kube, namespace: namespaceScope, logger: logger) { [weak self] app in
+            await self?.driftSeen(app)
+        }
         for appId in snapshot.assignments.keys { startLoop(appId) }
     }
 
-    public func stop() {
+    public func stop() async {
         for (_, l) in loops { stopLoop(l) }
         loops = [:]
+        await watcher?.stop()
+    }
+
+    /// A watched object of `app` changed: compare now (and self-heal if the app says so).
+    func driftSeen(_ app: String) {
+        guard loops[app] != nil else { return }
+        poke(app, .refresh)
+    }
+
+    private func watchKinds(of appId: String, _ kinds: Set<DriftWatcher.Kind>?) async {
+        kindsByApp[appId] = kinds
+        await watcher?.watch(kindsByApp.values.reduce(into: Set()) { $0.formUnion($1) })
     }
 
     // MARK: From the link
@@ -110,6 +128,7 @@ public actor Reconciler {
         retries[u.appId] = nil
         persist()
         if let l = loops.removeValue(forKey: u.appId) { stopLoop(l) }
+        Task { await self.watchKinds(of: u.appId, nil) }
         logger.info("application withdrawn", metadata: ["app": "\(u.appId)", "cascade": "\(u.cascade)"])
         guard u.cascade else { return }
         Task {
@@ -194,6 +213,8 @@ public actor Reconciler {
     func reconcile(_ appId: String, trigger: Trigger) async {
         guard let a = snapshot.assignments[appId] else { return }
         let planned = await planObjects(a)
+        let kinds = Set(planned.objects.map { DriftWatcher.Kind(apiVersion: $0.key.apiVersion, kind: $0.key.kind) })
+        if kindsByApp[appId] != kinds { await watchKinds(of: appId, kinds) }
         let grouped = SyncWaves.group(planned.objects)
         let errors = planned.errors + grouped.errors
         if !errors.isEmpty {

@@ -24,7 +24,7 @@ import Testing
         func app(_ name: String) async throws -> AppView { try await hub.hub.app(named: name) }
     }
 
-    func start(_ cluster: String, readyDelay: Duration = .zero) async throws -> Setup {
+    func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1)) async throws -> Setup {
         var logger = Logger(label: "test.kubesim")
         logger.logLevel = .warning
         var config = KubeSimConfiguration()
@@ -33,7 +33,7 @@ import Testing
         let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
         try sim.writeKubeconfig(to: kubeconfig)
         let hub = try await HubHarness.start()
-        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig)
+        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig, resync: resync)
         return Setup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)
     }
 
@@ -57,6 +57,25 @@ import Testing
     static func configMap(_ name: String, wave: Int? = nil, value: String = "v") -> String {
         let annotations = wave.map { "\n  annotations:\n    argocd.argoproj.io/sync-wave: \"\($0)\"" } ?? ""
         return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\(annotations)\ndata:\n  k: \(value)\n"
+    }
+
+    @Test func selfHealUndoesDriftWithinTwoSecondsThroughTheWatch() async throws {
+        // A resync interval of a minute: only the watch can explain a fast repair.
+        let s = try await start("watched", resync: .seconds(60))
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap("watched", value: "git")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "healer", repoURL: repo.path, path: "app", cluster: "watched", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true, selfHeal: true)))
+        try await eventually("applied") { await s.get("v1", "ConfigMap", "default", "watched")?[path: ["data", "k"]] == "git" }
+        try await Task.sleep(for: .milliseconds(500))  // let the watch start
+        #expect(try await Proc.run(try Proc.kubectl(), ["--kubeconfig", s.kubeconfig, "patch", "configmap", "watched", "-n", "default",
+                                                        "--type=merge", "-p", #"{"data":{"k":"hand-edited"}}"#]).ok)
+        let edited = ContinuousClock.now
+        try await eventually("drift undone", timeout: .seconds(10)) {
+            await s.get("v1", "ConfigMap", "default", "watched")?[path: ["data", "k"]] == "git"
+        }
+        let took = ContinuousClock.now - edited
+        #expect(took < .seconds(2), "self-heal took \(took)")
+        await s.stop()
     }
 
     @Test func laterWavesWaitForEarlierOnesToBeHealthy() async throws {

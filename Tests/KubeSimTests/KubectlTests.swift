@@ -37,7 +37,8 @@ struct KubectlTests {
     }
 
     @Test func deploymentBecomesAvailableAfterSimulatedRollout() async throws {
-        try await withCluster(readyDelay: .milliseconds(300)) { c in
+        // 1 s: the in-between state must outlast kubectl's own run time on a busy machine.
+        try await withCluster(readyDelay: .seconds(1)) { c in
             try await c.kubectlOK("apply", "--server-side", "-f", guestbook)
             let early = try #require(await c.sim.object(apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "guestbook-ui"))
             #expect(early[path: ["status", "observedGeneration"]] == early[path: ["metadata", "generation"]])

@@ -11,8 +11,8 @@ import NIOCore
 /// applies whatever kinds Git holds, including custom resources it has never heard of.
 public final class KubeClient: Sendable {
     public let config: KubeConfig
-    private let http: HTTPClient
-    private let logger: Logger
+    let http: HTTPClient
+    let logger: Logger
     private let token: BearerToken
     private let discovery = DiscoveryCache()
     private let requestTimeout: TimeAmount
@@ -204,16 +204,11 @@ public final class KubeClient: Sendable {
         body: [UInt8]? = nil, contentType: String? = nil
     ) async throws -> (status: Int, body: [UInt8]) {
         let url = config.server + path + Self.queryString(query)
-        var request = HTTPClientRequest(url: url)
+        var request = authorizedRequest(url)
         switch method {
         case .GET: request.method = .GET
         case .PATCH: request.method = .PATCH
         case .DELETE: request.method = .DELETE
-        }
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "User-Agent", value: "hawser-agent")
-        if let bearer = token.current {
-            request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
         }
         if let body {
             request.headers.add(name: "Content-Type", value: contentType ?? "application/json")
@@ -234,6 +229,17 @@ public final class KubeClient: Sendable {
     }
 
     /// The HTTP methods this client uses (kept here so the file needs no NIOHTTP1 import).
+    /// A GET request with the headers every call carries (JSON, user agent, bearer token).
+    func authorizedRequest(_ url: String) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url)
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "User-Agent", value: "hawser-agent")
+        if let bearer = token.current {
+            request.headers.add(name: "Authorization", value: "Bearer \(bearer)")
+        }
+        return request
+    }
+
     enum Verb: String {
         case GET, PATCH, DELETE
     }

@@ -215,8 +215,9 @@ public actor Reconciler {
         let planned = await planObjects(a)
         let kinds = Set(planned.objects.map { DriftWatcher.Kind(apiVersion: $0.key.apiVersion, kind: $0.key.kind) })
         if kindsByApp[appId] != kinds { await watchKinds(of: appId, kinds) }
-        let grouped = SyncWaves.group(planned.objects)
-        let errors = planned.errors + grouped.errors
+        let split = Hooks.split(planned.objects)
+        let grouped = SyncWaves.group(split.resources)
+        let errors = planned.errors + split.errors + grouped.errors
         if !errors.isEmpty {
             await report(AppStatusReport(
                 appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
@@ -225,7 +226,7 @@ public actor Reconciler {
                 message: "the manifests are invalid; nothing was applied", operation: operations[appId]))
             return
         }
-        var rows = await compare(planned.objects, ignoring: a.ignoreDifferences)
+        var rows = await compare(split.resources, ignoring: a.ignoreDifferences)
         var orphans = await ownedOrphans(appId, planned: planned.objects)
         var aggregate = AppAggregate(rows: rows + orphans.map(\.row))
         let policy = a.syncPolicy
@@ -242,7 +243,7 @@ public actor Reconciler {
             let attempt = retrying ? (retries[appId]?.count ?? 0) : 0
             logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)", "retry": "\(attempt)"])
             let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
-            let outcome = await run.run(a, waves: grouped.waves, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
+            let outcome = await run.run(a, waves: grouped.waves, hooks: split.hooks, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
                                         initiatedBy: trigger == .sync ? "hub" : "automated", retryCount: attempt,
                                         selfHeal: policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync)
             // Withdrawn while we were applying: its state is gone, do not write it back.
@@ -259,7 +260,7 @@ public actor Reconciler {
                 scheduleRetry(appId, a, after: attempt)
             }
             persist()
-            rows = await compare(planned.objects, ignoring: a.ignoreDifferences)
+            rows = await compare(split.resources, ignoring: a.ignoreDifferences)
             orphans = await ownedOrphans(appId, planned: planned.objects)
         }
         for i in rows.indices {

@@ -12,6 +12,9 @@ import Logging
 /// on a broken earlier wave rolls out (Argo CD's behaviour). Everything that was or was not
 /// done is in the returned state.
 struct SyncRun {
+    // Order of an operation: PreSync hooks → waves (each healthy before the next) → Sync
+    // hooks → prune → (everything healthy) → PruneLast → PostSync hooks; any failure runs
+    // the SyncFail hooks and stops.
     let kube: KubeClient
     let logger: Logger
     /// How long a wave may take to become healthy before the operation fails.
@@ -34,7 +37,7 @@ struct SyncRun {
     /// - Parameter selfHeal: this run undoes drift of an already-applied generation. Drift made
     ///   with kubectl edit/scale belongs to another field manager; self-heal means "Git wins",
     ///   so it takes those fields back (force) even without `ServerSideApply=force`.
-    func run(_ a: Assignment, waves: [(wave: Int, objects: [PlannedObject])], orphans: [Orphan], initiatedBy: String?, retryCount: Int, selfHeal: Bool = false) async -> Outcome {
+    func run(_ a: Assignment, waves: [(wave: Int, objects: [PlannedObject])], hooks: [Hook] = [], orphans: [Orphan], initiatedBy: String?, retryCount: Int, selfHeal: Bool = false) async -> Outcome {
         let policy = a.syncPolicy
         var out = Outcome(
             state: OperationState(phase: .running, revision: a.revision, startedAt: Date(), retryCount: retryCount, initiatedBy: initiatedBy),
@@ -44,6 +47,18 @@ struct SyncRun {
             out.state.message = message
             out.state.finishedAt = Date()
             return out
+        }
+        /// A failed operation runs its SyncFail hooks before it reports.
+        func fail(_ message: String) async -> Outcome {
+            let failHooks = Hooks.of(.syncFail, in: hooks)
+            if !failHooks.isEmpty, let problem = await runHooks(failHooks, phase: .syncFail, app: a.appId, into: &out) {
+                return finish(.failed, message + "; SyncFail hook failed too: " + problem)
+            }
+            return finish(.failed, message)
+        }
+
+        if let problem = await runHooks(Hooks.of(.preSync, in: hooks), phase: .preSync, app: a.appId, into: &out) {
+            return await fail("PreSync hook failed: \(problem); nothing was applied")
         }
 
         if policy.has(SyncOption.createNamespace) {
@@ -69,12 +84,12 @@ struct SyncRun {
                 }
             }
             if !out.failures.isEmpty {
-                return finish(.failed, "one or more objects failed to apply in wave \(wave.wave); later waves were not applied")
+                return await fail("one or more objects failed to apply in wave \(wave.wave); later waves were not applied")
             }
             let isLast = index == waves.count - 1
             if !isLast {
                 if let problem = await waitHealthy(wave.objects) {
-                    return finish(.failed, "wave \(wave.wave) did not become healthy: \(problem); later waves were not applied")
+                    return await fail("wave \(wave.wave) did not become healthy: \(problem); later waves were not applied")
                 }
             }
         }
@@ -95,14 +110,62 @@ struct SyncRun {
                 await prune(orphan, app: a.appId, wave: lastWave, into: &out)
             }
         }
-        if !later.isEmpty {
+        if let problem = await runHooks(Hooks.of(.sync, in: hooks), phase: .sync, app: a.appId, into: &out) {
+            return await fail("Sync hook failed: \(problem)")
+        }
+        let postSync = Hooks.of(.postSync, in: hooks)
+        if !later.isEmpty || !postSync.isEmpty {
+            // PruneLast and PostSync hooks run once everything applied is healthy.
             if let problem = await waitHealthy(waves.flatMap(\.objects)) {
-                return finish(.failed, "not pruning last: \(problem)")
+                return await fail("the application did not become healthy: \(problem)")
             }
             for orphan in later { await prune(orphan, app: a.appId, wave: lastWave, into: &out) }
         }
-        if !out.failures.isEmpty { return finish(.failed, "one or more objects failed to prune") }
+        if !out.failures.isEmpty { return await fail("one or more objects failed to prune") }
+        if let problem = await runHooks(postSync, phase: .postSync, app: a.appId, into: &out) {
+            return await fail("PostSync hook failed: \(problem)")
+        }
         return finish(.succeeded, "successfully synced (all tasks run)")
+    }
+
+    /// Runs hooks one after another: delete a previous run (BeforeHookCreation), create, wait
+    /// until it completes (a Job's Complete condition, a Pod's Succeeded phase: health
+    /// Healthy), then apply the delete policy. Returns what failed, or nil.
+    private func runHooks(_ hooks: [Hook], phase: HookPhase, app: String, into out: inout Outcome) async -> String? {
+        for hook in hooks {
+            let obj = hook.object
+            do {
+                if hook.deletePolicies.contains(.beforeHookCreation), try await kube.get(obj.key) != nil {
+                    try await kube.delete(obj.key)
+                    try await waitGone(obj.key)
+                }
+                _ = try await kube.apply(obj.object, fieldManager: "hawser", force: true)
+            } catch {
+                let message = "\(phase.rawValue) hook \(obj.key): \(Self.explain(error, obj))"
+                out.state.resources.append(ResourceResult(key: obj.key, status: .syncFailed, message: message, wave: hook.wave))
+                return message
+            }
+            let problem = await waitHealthy([obj])
+            let succeeded = problem == nil
+            out.state.resources.append(ResourceResult(
+                key: obj.key, status: succeeded ? .synced : .syncFailed,
+                message: succeeded ? "\(phase.rawValue) hook completed" : "\(phase.rawValue) hook failed: \(problem!)", wave: hook.wave))
+            logger.info("hook finished", metadata: ["app": "\(app)", "hook": "\(obj.key)", "phase": "\(phase.rawValue)", "succeeded": "\(succeeded)"])
+            if (succeeded && hook.deletePolicies.contains(.hookSucceeded)) || (!succeeded && hook.deletePolicies.contains(.hookFailed)) {
+                _ = try? await kube.delete(obj.key)
+            }
+            if let problem { return "\(obj.key): \(problem)" }
+        }
+        return nil
+    }
+
+    private func waitGone(_ key: ResourceKey) async throws {
+        let deadline = ContinuousClock.now + waveTimeout
+        while ContinuousClock.now < deadline {
+            if try await kube.get(key) == nil { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw KubeError(code: 0, reason: "Timeout", message: "\(key) was not deleted within \(waveTimeout)")
     }
 
     private func prune(_ orphan: Orphan, app: String, wave: Int, into out: inout Outcome) async {

@@ -75,3 +75,33 @@ import Testing
         #expect([1, 2, 3, 4, 5].map { p.delay(beforeRetry: $0) } == [5, 10, 20, 30, 30])
     }
 }
+
+@Suite struct HookParsingTests {
+    func planned(_ annotations: [String: JSONValue]) -> PlannedObject {
+        let object: JSONValue = ["apiVersion": "batch/v1", "kind": "Job", "metadata": ["name": "h", "annotations": .object(annotations)]]
+        return PlannedObject(key: ResourceKey(object: object, defaultNamespace: "ns")!, object: object, source: "h.yaml", line: 3)
+    }
+
+    @Test func hawserArgoAndHelmAnnotations() {
+        let split = Hooks.split([
+            planned(["hawser.io/hook": "PreSync,PostSync", "hawser.io/hook-delete-policy": "HookSucceeded"]),
+            planned(["argocd.argoproj.io/hook": "SyncFail"]),
+            planned(["helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-weight": "-5", "helm.sh/hook-delete-policy": "hook-failed"]),
+            planned(["helm.sh/hook": "test"]),
+            planned([:]),
+        ])
+        #expect(split.errors.isEmpty)
+        #expect(split.hooks.count == 3)
+        #expect(split.resources.count == 2, "helm test hooks and plain objects are not sync hooks")
+        #expect(split.hooks[0].phases == [.preSync, .postSync])
+        #expect(split.hooks[0].deletePolicies == [.hookSucceeded])
+        #expect(split.hooks[1].phases == [.syncFail])
+        #expect(split.hooks[1].deletePolicies == [.beforeHookCreation], "Argo CD's default policy")
+        #expect(split.hooks[2].phases == [.preSync] && split.hooks[2].wave == -5 && split.hooks[2].deletePolicies == [.hookFailed])
+    }
+
+    @Test func unknownHookIsAnErrorWithItsLocation() {
+        let split = Hooks.split([planned(["hawser.io/hook": "PreSnyc"])])
+        #expect(split.errors.first?.description == "h.yaml:3: unknown hook \"PreSnyc\" (use PreSync, Sync, PostSync or SyncFail)")
+    }
+}

@@ -170,3 +170,70 @@ import Testing
         await s.stop()
     }
 }
+
+/// Resource hooks run at their phase, in order, with their delete policies.
+@Suite(.serialized) struct HookTests {
+    static func job(_ name: String, hook: String, policy: String? = nil, image: String = "busybox:1.36", argo: Bool = false) -> String {
+        let prefix = argo ? "argocd.argoproj.io" : "hawser.io"
+        let policyLine = policy.map { "\n    \(prefix)/hook-delete-policy: \($0)" } ?? ""
+        return """
+            apiVersion: batch/v1
+            kind: Job
+            metadata:
+              name: \(name)
+              annotations:
+                \(prefix)/hook: \(hook)\(policyLine)
+            spec:
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: run, image: "\(image)", command: ["true"]}]
+
+            """
+    }
+
+    func start(_ name: String) async throws -> SyncOptionsTests.Setup {
+        try await SyncOptionsTests().start(name, readyDelay: .milliseconds(300))
+    }
+
+    @Test func preSyncRunsFirstAndPostSyncLast() async throws {
+        let s = try await start("hooks")
+        let repo = try await TestRepo.create(files: [
+            "app/migrate.yaml": Self.job("migrate", hook: "PreSync"),
+            "app/web.yaml": SyncOptionsTests.deployment("web"),
+            "app/notify.yaml": Self.job("notify", hook: "PostSync", policy: "HookSucceeded", argo: true),
+        ])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "hooked", repoURL: repo.path, path: "app", cluster: "hooks", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("operation succeeded") { try await s.app("hooked").operation?.phase == .succeeded }
+        let op = try #require(try await s.app("hooked").operation)
+        let order = op.resources.map(\.key.name)
+        #expect(order == ["migrate", "web", "notify"], "PreSync, then the app, then PostSync: \(order)")
+        #expect(op.resources.first?.message == "PreSync hook completed")
+        // BeforeHookCreation (the default) keeps the finished hook; HookSucceeded deletes it.
+        #expect(await s.get("batch/v1", "Job", "default", "migrate") != nil)
+        #expect(await s.get("batch/v1", "Job", "default", "notify") == nil)
+        // Hooks are not resources of the app: they never make it OutOfSync.
+        let v = try await s.app("hooked")
+        #expect(v.sync == .synced)
+        #expect(!v.resources.contains { $0.key.kind == "Job" })
+        await s.stop()
+    }
+
+    @Test func failedPreSyncStopsTheSyncAndRunsSyncFail() async throws {
+        let s = try await start("failing")
+        let repo = try await TestRepo.create(files: [
+            "app/migrate.yaml": Self.job("migrate", hook: "PreSync", image: "busybox:fail"),
+            "app/web.yaml": SyncOptionsTests.deployment("web"),
+            "app/alert.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alert\n  annotations:\n    hawser.io/hook: SyncFail\ndata:\n  a: b\n",
+        ])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "broken-migration", repoURL: repo.path, path: "app", cluster: "failing", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("operation failed") { try await s.app("broken-migration").operation?.phase == .failed }
+        let op = try #require(try await s.app("broken-migration").operation)
+        #expect(op.message?.contains("PreSync hook failed") == true, "message: \(op.message ?? "")")
+        #expect(await s.get("apps/v1", "Deployment", "default", "web") == nil, "nothing is applied after a failed PreSync hook")
+        #expect(await s.get("v1", "ConfigMap", "default", "alert") != nil, "SyncFail hooks run")
+        await s.stop()
+    }
+}

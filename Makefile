@@ -5,7 +5,7 @@ SWIFT ?= $(shell command -v swift 2>/dev/null || echo /opt/swift/usr/bin/swift)
 export SWIFT
 VENV := $(CURDIR)/.venv
 
-.PHONY: all deps build test run clean
+.PHONY: all deps build test bench run clean
 
 all: build
 
@@ -21,6 +21,10 @@ build: deps
 test: deps
 	$(SWIFT) build --build-tests
 	HAWSER_BIN_DIR="$$($(SWIFT) build --show-bin-path)" PATH="$(VENV)/bin:$$PATH" $(SWIFT) test --skip-build
+
+## bench: release build, then Hawser vs `kubectl apply --server-side` on 500 objects in KubeSim; writes docs/benchmarks.md
+bench: deps
+	PATH="$(VENV)/bin:$$PATH" SWIFT="$(SWIFT)" scripts/bench.sh
 
 ## run: hub (SQLite store) + KubeSim cluster + agent + a sample Git repo, deployed and printed
 run: build

@@ -49,12 +49,14 @@ public actor Reconciler {
     var retries: [String: RetryState] = [:]
     let waveTimeout: Duration
     var watcher: DriftWatcher?
+    let liveState: LiveState
     /// Kinds each app's objects are, so the watcher covers exactly what apps use.
     var kindsByApp: [String: Set<DriftWatcher.Kind>] = [:]
 
     public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300), logger: Logger) {
         self.waveTimeout = waveTimeout
         self.kube = kube
+        self.liveState = LiveState(kube: kube)
         self.state = state
         self.resyncInterval = resyncInterval
         self.namespaceScope = namespaceScope
@@ -226,7 +228,7 @@ public actor Reconciler {
                 message: "the manifests are invalid; nothing was applied", operation: operations[appId]))
             return
         }
-        var rows = await compare(split.resources, ignoring: a.ignoreDifferences)
+        var rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
         var orphans = await ownedOrphans(appId, planned: planned.objects)
         var aggregate = AppAggregate(rows: rows + orphans.map(\.row))
         let policy = a.syncPolicy
@@ -243,12 +245,15 @@ public actor Reconciler {
             let attempt = retrying ? (retries[appId]?.count ?? 0) : 0
             logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)", "retry": "\(attempt)"])
             let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
-            let outcome = await run.run(a, waves: grouped.waves, hooks: split.hooks, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
+            // Objects already in sync (exact, by the server-side dry-run diff) are not applied
+            // again: a sync of an unchanged app costs no writes.
+            let inSync = Set(rows.filter { $0.status == .synced }.map(\.key))
+            let outcome = await run.run(a, waves: grouped.waves, unchanged: inSync, hooks: split.hooks, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
                                         initiatedBy: trigger == .sync ? "hub" : "automated", retryCount: attempt,
                                         selfHeal: policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync)
             // Withdrawn while we were applying: its state is gone, do not write it back.
             guard snapshot.assignments[appId] != nil else { return }
-            var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied)
+            var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied).union(inSync)
             inventory.subtract(outcome.pruned)
             snapshot.inventory[appId] = inventory.sorted()
             failures = outcome.failures
@@ -260,7 +265,7 @@ public actor Reconciler {
                 scheduleRetry(appId, a, after: attempt)
             }
             persist()
-            rows = await compare(split.resources, ignoring: a.ignoreDifferences)
+            rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
             orphans = await ownedOrphans(appId, planned: planned.objects)
         }
         for i in rows.indices {
@@ -376,27 +381,26 @@ public actor Reconciler {
         return result
     }
 
-    func compare(_ objects: [PlannedObject], ignoring rules: [IgnoreDifference]) async -> [ResourceStatus] {
+    /// Compares every planned object with its live state: what the API server would make of
+    /// the manifest (server-side dry run: defaults filled in, quantities normalised, zero values
+    /// dropped) against what is live, as Argo CD's server-side diff does, minus ignored fields.
+    func compare(_ objects: [PlannedObject], app: String, ignoring rules: [IgnoreDifference]) async -> [ResourceStatus] {
+        let liveObjects: [ResourceKey: JSONValue]
+        do {
+            liveObjects = try await liveState.live(of: objects, app: app)
+        } catch {
+            return objects.map { ResourceStatus(key: $0.key, status: .unknown, health: .unknown, message: "cannot read the live object: \(error)") }
+        }
         var rows: [ResourceStatus] = []
         for obj in objects {
-            do {
-                let live = try await kube.get(obj.key)
-                // Compare what the API server would make of the manifest (a server-side dry-run
-                // apply: defaults filled in, quantities normalised, zero values dropped) with
-                // what is live, as Argo CD's server-side diff does. The manifest itself is the
-                // fallback when the dry run is refused.
-                var desired = obj.object
-                if live != nil, let predicted = try? await kube.apply(obj.object, fieldManager: "hawser", force: true, dryRun: true) {
-                    desired = predicted
-                }
-                let cmp = AgentEngine.compare(
-                    desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
-                    live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
-                let h = health(of: live)
-                rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: cmp.status == .outOfSync ? cmp.diff : h.message))
-            } catch {
-                rows.append(ResourceStatus(key: obj.key, status: .unknown, health: .unknown, message: "cannot read the live object: \(error)"))
-            }
+            let live = liveObjects[obj.key]
+            var desired = obj.object
+            if let live, let predicted = await liveState.predicted(obj, live: live) { desired = predicted }
+            let cmp = AgentEngine.compare(
+                desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
+                live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
+            let h = health(of: live)
+            rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: cmp.status == .outOfSync ? cmp.diff : h.message))
         }
         return rows
     }

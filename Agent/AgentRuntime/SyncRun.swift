@@ -37,7 +37,7 @@ struct SyncRun {
     /// - Parameter selfHeal: this run undoes drift of an already-applied generation. Drift made
     ///   with kubectl edit/scale belongs to another field manager; self-heal means "Git wins",
     ///   so it takes those fields back (force) even without `ServerSideApply=force`.
-    func run(_ a: Assignment, waves: [(wave: Int, objects: [PlannedObject])], hooks: [Hook] = [], orphans: [Orphan], initiatedBy: String?, retryCount: Int, selfHeal: Bool = false) async -> Outcome {
+    func run(_ a: Assignment, waves: [(wave: Int, objects: [PlannedObject])], unchanged: Set<ResourceKey> = [], hooks: [Hook] = [], orphans: [Orphan], initiatedBy: String?, retryCount: Int, selfHeal: Bool = false) async -> Outcome {
         let policy = a.syncPolicy
         var out = Outcome(
             state: OperationState(phase: .running, revision: a.revision, startedAt: Date(), retryCount: retryCount, initiatedBy: initiatedBy),
@@ -72,6 +72,10 @@ struct SyncRun {
         let force = policy.has(SyncOption.serverSideApplyForce) || selfHeal
         for (index, wave) in waves.enumerated() {
             for obj in wave.objects {
+                if unchanged.contains(obj.key) {
+                    out.state.resources.append(ResourceResult(key: obj.key, status: .synced, message: "unchanged", wave: wave.wave))
+                    continue
+                }
                 do {
                     _ = try await kube.apply(obj.object, fieldManager: "hawser", force: force)
                     out.applied.insert(obj.key)

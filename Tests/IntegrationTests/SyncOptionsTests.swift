@@ -78,6 +78,25 @@ import Testing
         await s.stop()
     }
 
+    @Test func syncingAnUnchangedAppWritesNothing() async throws {
+        let s = try await start("steady")
+        let repo = try await TestRepo.create(files: ["app/a.yaml": Self.configMap("a"), "app/web.yaml": Self.deployment("web")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "steady", repoURL: repo.path, path: "app", cluster: "steady", namespace: "default",
+                                                  syncPolicy: SyncPolicy(automated: true)))
+        try await eventually("synced") { try await s.app("steady").operation?.phase == .succeeded }
+        let before = await s.get("v1", "ConfigMap", "default", "a")?[path: ["metadata", "resourceVersion"]]
+        let first = try #require(try await s.app("steady").operation)
+        _ = try await s.hub.hub.syncApp(named: "steady", initiatedBy: Principal(name: "test"))
+        try await eventually("second operation finished") {
+            let op = try await s.app("steady").operation
+            return op != nil && op!.startedAt > first.startedAt && op!.phase == .succeeded
+        }
+        let op = try #require(try await s.app("steady").operation)
+        #expect(op.resources.allSatisfy { $0.message == "unchanged" }, "\(op.resources)")
+        #expect(await s.get("v1", "ConfigMap", "default", "a")?[path: ["metadata", "resourceVersion"]] == before, "no write to an object in sync")
+        await s.stop()
+    }
+
     @Test func laterWavesWaitForEarlierOnesToBeHealthy() async throws {
         let s = try await start("waves", readyDelay: .seconds(2))
         let repo = try await TestRepo.create(files: ["app/db.yaml": Self.deployment("db", wave: -1), "app/after.yaml": Self.configMap("after", wave: 1)])

@@ -25,7 +25,8 @@ PRODUCTS=(hawser-kubesim hawser-hub hawser-agent hawser)
 if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
   echo "==> Release build of ${PRODUCTS[*]} (waits for any other build holding .build)"
   build_start=$(date +%s)
-  "$SWIFT" build -c release $(printf -- '--product %s ' "${PRODUCTS[@]}")
+  # One product per invocation: given several --product flags, swift build builds only the last.
+  for p in "${PRODUCTS[@]}"; do "$SWIFT" build -c release --product "$p"; done
   echo "    release build took $(( $(date +%s) - build_start )) s"
 fi
 BIN=$("$SWIFT" build -c release --show-bin-path)

@@ -107,6 +107,19 @@ enum ObjectMeta {
         return strip(new) == strip(old)
     }
 
+    /// ConfigMaps and Secrets hold at most 1 MiB of data, as on a real cluster (etcd's limit
+    /// shows through the API server's validation).
+    static func validateSize(_ obj: JSONValue, type: ResourceType) throws(APIError) {
+        guard type.group.isEmpty, type.kind == "ConfigMap" || type.kind == "Secret" else { return }
+        var total = 0
+        for field in ["data", "binaryData", "stringData"] {
+            for (k, v) in obj[field]?.objectValue ?? [:] { total += k.utf8.count + (v.stringValue?.utf8.count ?? 0) }
+        }
+        if total > 1 << 20 {
+            throw APIError.invalid(type, obj.name, field: "data", "Too long: must have at most 1048576 bytes")
+        }
+    }
+
     /// Valid object names: non-empty path segments without slashes or percent signs (the real
     /// server is stricter per kind; this catches what would break URLs).
     static func validateName(_ name: String, type: ResourceType) throws(APIError) {

@@ -93,6 +93,7 @@ actor Store {
             obj.set(.string(prefix + String((0..<5).map { _ in alphabet.randomElement()! })), at: ["metadata", "name"])
         }
         try ObjectMeta.validateName(obj.name, type: type)
+        try ObjectMeta.validateSize(obj, type: type)
         let k = key(type, namespace, obj.name)
         if type.namespaced, stored(Store.namespaces, namespace: nil, name: k.namespace) == nil {
             throw APIError.namespaceNotFound(k.namespace)
@@ -128,6 +129,7 @@ actor Store {
                 throw APIError.badRequest("apiVersion and kind must be set in an apply configuration")
             }
             let applied = try ObjectMeta.normalize(raw, type: type, namespace: namespace, name: name)
+            try ObjectMeta.validateSize(applied, type: type)
             if old == nil {
                 if subresource != nil { throw APIError.notFound(type, name) }
                 try ObjectMeta.validateName(name, type: type)

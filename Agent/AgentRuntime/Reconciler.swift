@@ -244,6 +244,12 @@ public actor Reconciler {
         if applyNow {
             let attempt = retrying ? (retries[appId]?.count ?? 0) : 0
             logger.info("syncing", metadata: ["app": "\(appId)", "revision": "\(a.revision.prefix(8))", "trigger": "\(trigger)", "retry": "\(attempt)"])
+            // Say a sync is running: waves and hooks can take minutes.
+            var running = statuses[appId] ?? AppStatusReport(appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
+                                                             sync: aggregate.sync, health: aggregate.health, resources: rows)
+            running.operationPhase = .running
+            running.operation = OperationState(phase: .running, message: "syncing to \(a.revision.prefix(8))", revision: a.revision, startedAt: Date(), retryCount: attempt)
+            await report(running)
             let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
             // Objects already in sync (exact, by the server-side dry-run diff) are not applied
             // again: a sync of an unchanged app costs no writes.
@@ -332,7 +338,7 @@ public actor Reconciler {
         var remaining: [ResourceKey] = []
         for key in snapshot.inventory[appId] ?? [] where !wanted.contains(key) {
             guard let live = try? await kube.get(key) else { continue }
-            guard live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == appId else { continue }
+            guard Self.owns(appId, live) else { continue }
             remaining.append(key)
             out.append((ResourceStatus(key: key, status: .outOfSync, health: nil, message: "requires pruning"), live))
         }
@@ -344,10 +350,17 @@ public actor Reconciler {
         return out
     }
 
+    /// An app owns an object when both its instance label and its tracking-id annotation name
+    /// the app: a label copied onto someone else's object is not enough to get it deleted.
+    static func owns(_ app: String, _ live: JSONValue) -> Bool {
+        live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == app
+            && (live[path: ["metadata", "annotations", Tracking.trackingIDAnnotation]]?.stringValue?.hasPrefix(app + ":") ?? false)
+    }
+
     func deleteIfOwned(_ key: ResourceKey, app: String) async {
         do {
             guard let live = try await kube.get(key),
-                  live[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue == app else { return }
+                  Self.owns(app, live) else { return }
             try await kube.delete(key)
             logger.info("deleted", metadata: ["app": "\(app)", "object": "\(key)"])
         } catch {

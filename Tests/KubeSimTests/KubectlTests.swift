@@ -37,15 +37,15 @@ struct KubectlTests {
     }
 
     @Test func deploymentBecomesAvailableAfterSimulatedRollout() async throws {
-        // 1 s: the in-between state must outlast kubectl's own run time on a busy machine.
-        try await withCluster(readyDelay: .seconds(1)) { c in
+        // 3 s: the in-between state must outlast kubectl's own run time on a busy machine.
+        try await withCluster(readyDelay: .seconds(3)) { c in
             try await c.kubectlOK("apply", "--server-side", "-f", guestbook)
             let early = try #require(await c.sim.object(apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "guestbook-ui"))
             #expect(early[path: ["status", "observedGeneration"]] == early[path: ["metadata", "generation"]])
             #expect(early[path: ["status", "availableReplicas"]] == nil, "zero counters are omitted, as Go's omitempty does")
             #expect(condition(early, "Progressing")?["reason"] == "ReplicaSetUpdated")
 
-            let rollout = try await c.kubectlOK("rollout", "status", "deployment/guestbook-ui", "--timeout=10s")
+            let rollout = try await c.kubectlOK("rollout", "status", "deployment/guestbook-ui", "--timeout=40s")
             #expect(rollout.contains("successfully rolled out"))
             let ready = try await c.getJSON("deployment", "guestbook-ui")
             #expect(ready[path: ["status", "availableReplicas"]] == 1)

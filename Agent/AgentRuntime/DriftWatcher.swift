@@ -55,12 +55,14 @@ actor DriftWatcher {
             do {
                 let events = kube.watch(apiVersion: kind.apiVersion, kind: kind.kind, namespace: namespace,
                                         labelSelector: Tracking.instanceLabel, resourceVersion: resourceVersion)
+                var errored = false
                 for try await event in events {
-                    failures = 0
                     if event.type == "ERROR" {
                         resourceVersion = nil  // too old: start over from the current state
+                        errored = true
                         break
                     }
+                    failures = 0
                     if let rv = event.object[path: ["metadata", "resourceVersion"]]?.stringValue { resourceVersion = rv }
                     // A fresh watch starts with ADDED for what exists: one extra comparison
                     // per app, coalesced by the reconciler, and harmless.
@@ -68,6 +70,10 @@ actor DriftWatcher {
                     if let app = event.object[path: ["metadata", "labels", Tracking.instanceLabel]]?.stringValue {
                         await changed(app)
                     }
+                }
+                if errored {
+                    failures += 1
+                    try? await Task.sleep(for: .milliseconds(min(30_000, 250 * (1 << min(failures, 7)))))
                 }
             } catch {
                 failures += 1

@@ -47,6 +47,7 @@ public actor Reconciler {
         var due: Bool
     }
     var retries: [String: RetryState] = [:]
+    var lastSelfHeal: [String: ContinuousClock.Instant] = [:]
     let waveTimeout: Duration
     var watcher: DriftWatcher?
     let liveState: LiveState
@@ -120,7 +121,7 @@ public actor Reconciler {
 
     /// Withdraws an app. With `cascade`, deletes what it owns, off the link's read loop (a slow
     /// API server must not stall heartbeats).
-    public func unassign(_ u: Unassign) {
+    public func unassign(_ u: Unassign) async {
         let previous = snapshot.assignments.removeValue(forKey: u.appId)
         let inventory = snapshot.inventory.removeValue(forKey: u.appId) ?? []
         snapshot.applied[u.appId] = nil
@@ -129,11 +130,14 @@ public actor Reconciler {
         operations[u.appId] = nil
         retries[u.appId] = nil
         persist()
-        if let l = loops.removeValue(forKey: u.appId) { stopLoop(l) }
-        Task { await self.watchKinds(of: u.appId, nil) }
+        let stopped = loops.removeValue(forKey: u.appId)
+        if let stopped { stopLoop(stopped) }
+        await watchKinds(of: u.appId, nil)
         logger.info("application withdrawn", metadata: ["app": "\(u.appId)", "cascade": "\(u.cascade)"])
         guard u.cascade else { return }
         Task {
+            // A sync still running for the app stops at its next step; delete after it.
+            await stopped?.task.value
             var keys = inventory
             if let previous { keys += await self.planObjects(previous).objects.map(\.key) }
             for key in Set(keys).sorted().reversed() {
@@ -199,7 +203,7 @@ public actor Reconciler {
         }
     }
 
-    private func recheckDue(_ appId: String) {
+    func recheckDue(_ appId: String) {
         rechecks.remove(appId)
         poke(appId, .refresh)
     }
@@ -216,6 +220,7 @@ public actor Reconciler {
         guard let a = snapshot.assignments[appId] else { return }
         let planned = await planObjects(a)
         let kinds = Set(planned.objects.map { DriftWatcher.Kind(apiVersion: $0.key.apiVersion, kind: $0.key.kind) })
+        guard snapshot.assignments[appId] == a, !Task.isCancelled else { return }
         if kindsByApp[appId] != kinds { await watchKinds(of: appId, kinds) }
         let split = Hooks.split(planned.objects)
         let grouped = SyncWaves.group(split.resources)
@@ -233,12 +238,15 @@ public actor Reconciler {
         var aggregate = AppAggregate(rows: rows + orphans.map(\.row))
         let policy = a.syncPolicy
         let appliedCurrent = snapshot.applied[appId]?.revision == a.revision && snapshot.applied[appId]?.generation == a.generation
+        // Differences a sync cannot fix (prunes it may not do) must not start syncs forever.
+        let prunable = orphans.filter { policy.prune && !ResourceSyncOptions.of($0.live).contains(SyncOption.pruneFalse) }
+        let fixable = AppAggregate(rows: rows + prunable.map(\.row))
         let retrying = retries[appId].map { $0.generation == a.generation && $0.due } ?? false
         let applyNow: Bool = switch trigger {
         case .sync: true
-        case .assigned: policy.automated && (aggregate.sync != .synced || !appliedCurrent)
+        case .assigned: policy.automated && (fixable.sync != .synced || !appliedCurrent)
         case .refresh, .resync:
-            retrying || (policy.automated && aggregate.sync == .outOfSync && (policy.selfHeal || !appliedCurrent) && !failedBefore(appId, a))
+            retrying || (policy.automated && fixable.sync == .outOfSync && (!appliedCurrent || selfHealAllowed(appId, policy)) && !failedBefore(appId, a))
         }
         var failures: [ResourceKey: String] = [:]
         if applyNow {
@@ -249,6 +257,7 @@ public actor Reconciler {
                                                              sync: aggregate.sync, health: aggregate.health, resources: rows)
             running.operationPhase = .running
             running.operation = OperationState(phase: .running, message: "syncing to \(a.revision.prefix(8))", revision: a.revision, startedAt: Date(), retryCount: attempt)
+            if !appliedCurrent || !policy.selfHeal { lastSelfHeal[appId] = nil } else { lastSelfHeal[appId] = ContinuousClock.now }
             await report(running)
             let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
             // Objects already in sync (exact, by the server-side dry-run diff) are not applied
@@ -258,10 +267,16 @@ public actor Reconciler {
                                         initiatedBy: trigger == .sync ? "hub" : "automated", retryCount: attempt,
                                         selfHeal: policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync)
             // Withdrawn while we were applying: its state is gone, do not write it back.
-            guard snapshot.assignments[appId] != nil else { return }
+            guard let current = snapshot.assignments[appId], !Task.isCancelled else { return }
             var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied).union(inSync)
             inventory.subtract(outcome.pruned)
             snapshot.inventory[appId] = inventory.sorted()
+            // Re-assigned meanwhile: the objects were applied (inventory), but this run's
+            // verdict is about an older generation; the next reconcile judges the new one.
+            guard current == a else {
+                persist()
+                return
+            }
             failures = outcome.failures
             operations[appId] = outcome.state
             if outcome.state.phase == .succeeded {
@@ -297,6 +312,25 @@ public actor Reconciler {
             operation: operations[appId]))
         if aggregate.health == .progressing { scheduleRecheck(appId) }
     }
+
+    /// Self-heal at most every two seconds per app: a controller that keeps rewriting a field
+    /// Git also sets must not turn the agent into a hot loop of forced applies.
+    func selfHealAllowed(_ appId: String, _ policy: SyncPolicy) -> Bool {
+        guard policy.selfHeal else { return false }
+        guard let last = lastSelfHeal[appId] else { return true }
+        let wait = Self.selfHealBackoff - (ContinuousClock.now - last)
+        if wait <= .zero { return true }
+        if !rechecks.contains(appId) {
+            rechecks.insert(appId)
+            Task { [weak self] in
+                try? await Task.sleep(for: wait)
+                await self?.recheckDue(appId)
+            }
+        }
+        return false
+    }
+
+    static let selfHealBackoff: Duration = .seconds(2)
 
     /// An automated sync that failed for this generation is not repeated on every resync
     /// (that would hammer the API server with the same error): only retries, a new
@@ -337,7 +371,14 @@ public actor Reconciler {
         var out: [(ResourceStatus, JSONValue)] = []
         var remaining: [ResourceKey] = []
         for key in snapshot.inventory[appId] ?? [] where !wanted.contains(key) {
-            guard let live = try? await kube.get(key) else { continue }
+            let live: JSONValue
+            do {
+                guard let found = try await kube.get(key) else { continue }  // gone: leaves the inventory
+                live = found
+            } catch {
+                remaining.append(key)  // cannot tell now: keep owning it
+                continue
+            }
             guard Self.owns(appId, live) else { continue }
             remaining.append(key)
             out.append((ResourceStatus(key: key, status: .outOfSync, health: nil, message: "requires pruning"), live))
@@ -358,6 +399,8 @@ public actor Reconciler {
     }
 
     func deleteIfOwned(_ key: ResourceKey, app: String) async {
+        // Re-assigned meanwhile (deleted and created again): its objects are wanted again.
+        guard snapshot.assignments[app] == nil else { return }
         do {
             guard let live = try await kube.get(key),
                   Self.owns(app, live) else { return }

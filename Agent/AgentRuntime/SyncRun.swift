@@ -57,20 +57,22 @@ struct SyncRun {
             return finish(.failed, message)
         }
 
-        if let problem = await runHooks(Hooks.of(.preSync, in: hooks), phase: .preSync, app: a.appId, into: &out) {
-            return await fail("PreSync hook failed: \(problem); nothing was applied")
-        }
-
+        // The namespace comes first: PreSync hooks usually run in it.
         if policy.has(SyncOption.createNamespace) {
             do {
                 try await ensureNamespace(a.destinationNamespace, into: &out)
             } catch {
-                return finish(.failed, "cannot create namespace \(a.destinationNamespace): \(error)")
+                return await fail("cannot create namespace \(a.destinationNamespace): \(error)")
             }
         }
+        if let problem = await runHooks(Hooks.of(.preSync, in: hooks), phase: .preSync, app: a.appId, into: &out) {
+            return await fail("PreSync hook failed: \(problem); nothing was applied")
+        }
+
 
         let force = policy.has(SyncOption.serverSideApplyForce) || selfHeal
         for (index, wave) in waves.enumerated() {
+            if Task.isCancelled { return finish(.failed, "stopped: the application was withdrawn during the sync") }
             for obj in wave.objects {
                 if unchanged.contains(obj.key) {
                     out.state.resources.append(ResourceResult(key: obj.key, status: .synced, message: "unchanged", wave: wave.wave))
@@ -137,6 +139,7 @@ struct SyncRun {
     /// Healthy), then apply the delete policy. Returns what failed, or nil.
     private func runHooks(_ hooks: [Hook], phase: HookPhase, app: String, into out: inout Outcome) async -> String? {
         for hook in hooks {
+            if Task.isCancelled { return "stopped: the application was withdrawn" }
             let obj = hook.object
             do {
                 if hook.deletePolicies.contains(.beforeHookCreation), try await kube.get(obj.key) != nil {
@@ -210,7 +213,7 @@ struct SyncRun {
                 break
             }
             if waiting.isEmpty { return nil }
-            try? await Task.sleep(for: .milliseconds(500))
+            do { try await Task.sleep(for: .milliseconds(500)) } catch { return "stopped: the application was withdrawn" }
         }
         return "timed out after \(waveTimeout): \(waiting)"
     }

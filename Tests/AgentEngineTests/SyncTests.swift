@@ -88,11 +88,12 @@ import Testing
             planned(["argocd.argoproj.io/hook": "SyncFail"]),
             planned(["helm.sh/hook": "pre-install,pre-upgrade", "helm.sh/hook-weight": "-5", "helm.sh/hook-delete-policy": "hook-failed"]),
             planned(["helm.sh/hook": "test"]),
+            planned(["argocd.argoproj.io/hook": "Skip"]),
             planned([:]),
         ])
         #expect(split.errors.isEmpty)
         #expect(split.hooks.count == 3)
-        #expect(split.resources.count == 2, "helm test hooks and plain objects are not sync hooks")
+        #expect(split.resources.count == 1, "Helm test hooks and Skip are neither hooks nor resources: only the plain object is applied")
         #expect(split.hooks[0].phases == [.preSync, .postSync])
         #expect(split.hooks[0].deletePolicies == [.hookSucceeded])
         #expect(split.hooks[1].phases == [.syncFail])

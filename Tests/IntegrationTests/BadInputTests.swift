@@ -37,6 +37,8 @@ import Testing
             return op?.resources.contains { $0.key.name == "huge" && $0.status == .syncFailed } == true
         }
         #expect(try await s.app("big").conditions.contains { $0.type == "SyncError" && $0.message.contains("big/huge.yaml") })
+        #expect(await s.get("v1", "ConfigMap", "default", "small") != nil, "the rest of the app is applied")
+        #expect(await s.get("v1", "ConfigMap", "default", "unknown-ok") == nil, "an app with an unknown kind applies nothing")
         try await eventually("the good app syncs regardless") { try await s.app("good").sync == .synced }
         #expect(await s.get("v1", "ConfigMap", "default", "good") != nil)
         await s.stop()

@@ -57,9 +57,14 @@ import Testing
         }
         #expect(await s.configMap("drop-b") != nil, "without prune nothing is deleted")
 
-        // The same app with prune on deletes it on the next sync.
+        // A manual sync of the app without prune skips the prune and says so.
+        let before = try await hub.app(named: "noprune").operation?.startedAt ?? .distantPast
         _ = try await hub.syncApp(named: "noprune", initiatedBy: Principal(name: "test"))
-        try await Task.sleep(for: .milliseconds(500))
+        try await eventually("sync finished with the prune skipped") {
+            let op = try await hub.app(named: "noprune").operation
+            return op != nil && op!.startedAt > before && op!.phase == .succeeded
+                && op!.resources.contains { $0.key.name == "drop-b" && $0.status == .pruneSkipped }
+        }
         #expect(await s.configMap("drop-b") != nil, "a sync of an app without prune keeps it too")
         await s.stop()
     }
@@ -110,6 +115,7 @@ import Testing
         let back = try AgentHarness.start(state: s.agent.state, kubeconfig: s.kubeconfig)
         try await eventually("agent back") { try await hub.cluster(named: "keeper").connected }
         try await eventually("app withdrawn from the agent") { await back.runner.reconciler.lastApplied()["gone"] == nil }
+        try await Task.sleep(for: .seconds(1))  // a wrong cascade would be running by now
         #expect(await s.configMap("keep-a") != nil, "a delete without cascade must not delete resources")
         await back.stop()
         await s.hub.stop()

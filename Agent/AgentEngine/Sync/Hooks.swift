@@ -41,12 +41,31 @@ public enum Hooks {
         var errors: [PlanError] = []
         for o in objects {
             do {
-                if let hook = try hook(o) { hooks.append(hook) } else { resources.append(o) }
+                switch try classify(o) {
+                case .hook(let hook): hooks.append(hook)
+                case .resource: resources.append(o)
+                case .skip: continue
+                }
             } catch {
                 errors.append(error)
             }
         }
         return (hooks, resources, errors)
+    }
+
+    enum Classification {
+        case hook(Hook)
+        case resource
+        /// `hook: Skip`, or a Helm hook that does not run on sync (test, rollback, delete):
+        /// neither applied nor tracked, as in Argo CD.
+        case skip
+    }
+
+    static func classify(_ o: PlannedObject) throws(PlanError) -> Classification {
+        let annotations = o.object[path: ["metadata", "annotations"]]?.objectValue ?? [:]
+        let marked = hookAnnotations.contains { annotations[$0] != nil } || annotations["helm.sh/hook"] != nil
+        if let h = try hook(o) { return .hook(h) }
+        return marked ? .skip : .resource
     }
 
     static func hook(_ o: PlannedObject) throws(PlanError) -> Hook? {

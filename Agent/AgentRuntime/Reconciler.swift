@@ -286,8 +286,11 @@ public actor Reconciler {
                 scheduleRetry(appId, a, after: attempt)
             }
             persist()
-            rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
-            orphans = await ownedOrphans(appId, planned: planned.objects)
+            // Nothing written: the comparison made before the sync still holds.
+            if !outcome.applied.isEmpty || !outcome.pruned.isEmpty || !split.hooks.isEmpty {
+                rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
+                orphans = await ownedOrphans(appId, planned: planned.objects)
+            }
         }
         for i in rows.indices {
             if let f = failures[rows[i].key] { rows[i].message = f; rows[i].status = .outOfSync }

@@ -71,7 +71,8 @@ import X509
             return last
         }
         let elapsed = ContinuousClock.now - started
-        #expect(elapsed < .seconds(3), "the hub took \(elapsed) to drop a dead agent")
+        // Three 0.3 s intervals plus one check period; the rest is slack for a busy CI machine.
+        #expect(elapsed < .seconds(6), "the hub took \(elapsed) to drop a dead agent")
         guard case .error(let e) = lastFrame else { Issue.record("expected heartbeat_timeout, got \(String(describing: lastFrame))"); return }
         #expect(e.code == .heartbeatTimeout)
         try await eventually("shown disconnected") { try await h.hub.cluster(named: "silent").connected == false }
@@ -161,7 +162,9 @@ import X509
         // Three silent intervals (0.9 s) and a short backoff later, the agent has dialled again.
         try await eventually("agent redialled a silent hub", timeout: .seconds(15)) { connections.count >= 2 }
         let gap = connections.gapBetweenFirstTwo
-        #expect(gap < .seconds(3), "the agent took \(gap) to give up on a silent hub")
+        // Three 0.3 s intervals, one check period and at most 0.5 s of backoff; the rest is
+        // slack for a busy CI machine (a working heartbeat would never redial at all).
+        #expect(gap < .seconds(6), "the agent took \(gap) to give up on a silent hub")
     }
 }
 

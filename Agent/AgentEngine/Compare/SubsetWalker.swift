@@ -22,16 +22,18 @@ struct SubsetWalker {
     ]
 
     mutating func compareRoot(desired: JSONValue, live: JSONValue) {
-        guard var d = desired.objectValue else {
-            compare(desired: desired, live: live, path: "")
-            return
-        }
+        compare(desired: Self.comparable(desired), live: live, path: "")
+    }
+
+    /// The desired object without status and server-owned metadata: what is compared.
+    static func comparable(_ desired: JSONValue) -> JSONValue {
+        guard var d = desired.objectValue else { return desired }
         d["status"] = nil
         if var meta = d["metadata"]?.objectValue {
-            for field in Self.serverOwnedMetadata { meta[field] = nil }
+            for field in serverOwnedMetadata { meta[field] = nil }
             d["metadata"] = .object(meta)
         }
-        compare(desired: .object(d), live: live, path: "")
+        return .object(d)
     }
 
     private mutating func compare(desired: JSONValue, live: JSONValue?, path: String) {

@@ -9,47 +9,26 @@ import Testing
 /// reported as "requires pruning" or pruned on request, deleted only when asked, and never
 /// anything the app does not own.
 @Suite(.serialized) struct PruneAndDeleteTests {
-    struct Setup {
-        let sim: KubeSim
-        let hub: HubHarness
-        let agent: AgentHarness
-        let repo: TestRepo
-        let kubeconfig: String
-        func stop() async {
-            await agent.stop()
-            await hub.stop()
-            await sim.shutdown()
-        }
-        func configMap(_ name: String) async -> JSONValue? {
-            await sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: name)
-        }
-    }
-
     static func cm(_ name: String) -> String {
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\ndata:\n  k: v\n"
     }
 
-    func start(cluster: String) async throws -> Setup {
-        var logger = Logger(label: "test.kubesim")
-        logger.logLevel = .warning
-        let sim = try await KubeSim.start(logger: logger)
-        let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
-        try sim.writeKubeconfig(to: kubeconfig)
-        let hub = try await HubHarness.start()
-        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig)
+    /// The stage plus a repository whose `app/` holds two ConfigMaps, keep-a and drop-b.
+    func start(cluster: String) async throws -> (ClusterSetup, TestRepo) {
+        let s = try await ClusterSetup.start(cluster)
         let repo = try await TestRepo.create(files: ["app/a.yaml": Self.cm("keep-a"), "app/b.yaml": Self.cm("drop-b")])
-        return Setup(sim: sim, hub: hub, agent: agent, repo: repo, kubeconfig: kubeconfig)
+        return (s, repo)
     }
 
     @Test func removedFromGitIsReportedAndPrunedOnlyWithPrune() async throws {
-        let s = try await start(cluster: "pruning")
+        let (s, repo) = try await start(cluster: "pruning")
         let hub = s.hub.hub
-        _ = try await hub.createApp(AppSpec(name: "noprune", repoURL: s.repo.path, path: "app", cluster: "pruning", namespace: "default",
+        _ = try await hub.createApp(AppSpec(name: "noprune", repoURL: repo.path, path: "app", cluster: "pruning", namespace: "default",
                                             syncPolicy: SyncPolicy(automated: true)))
         try await eventually("applied") { try await hub.app(named: "noprune").sync == .synced }
         // An object someone else made, with no instance label, in the same namespace.
-        try await s.repo.git(["rm", "-q", "app/b.yaml"])
-        try await s.repo.commit([:], message: "drop b")
+        try await repo.git(["rm", "-q", "app/b.yaml"])
+        try await repo.commit([:], message: "drop b")
         _ = try await hub.refresh(appNamed: "noprune")
         try await eventually("b requires pruning") {
             let v = try await hub.app(named: "noprune")
@@ -70,17 +49,17 @@ import Testing
     }
 
     @Test func pruneDeletesWhatTheAppCreatedAndNothingElse() async throws {
-        let s = try await start(cluster: "pruner")
+        let (s, repo) = try await start(cluster: "pruner")
         let hub = s.hub.hub
         // Someone else's ConfigMap, applied with kubectl: not in the app's inventory, never pruned.
         let file = tempDirectory("bystander") + "/cm.yaml"
         try Self.cm("bystander").write(toFile: file, atomically: true, encoding: .utf8)
         #expect(try await Proc.run(try Proc.kubectl(), ["--kubeconfig", s.kubeconfig, "apply", "--server-side", "-n", "default", "-f", file]).ok)
-        _ = try await hub.createApp(AppSpec(name: "tidy", repoURL: s.repo.path, path: "app", cluster: "pruner", namespace: "default",
+        _ = try await hub.createApp(AppSpec(name: "tidy", repoURL: repo.path, path: "app", cluster: "pruner", namespace: "default",
                                             syncPolicy: SyncPolicy(automated: true, prune: true)))
         try await eventually("applied") { await s.configMap("drop-b") != nil }
-        try await s.repo.git(["rm", "-q", "app/b.yaml"])
-        try await s.repo.commit([:], message: "drop b")
+        try await repo.git(["rm", "-q", "app/b.yaml"])
+        try await repo.commit([:], message: "drop b")
         _ = try await hub.refresh(appNamed: "tidy")
         try await eventually("b pruned") { await s.configMap("drop-b") == nil }
         try await eventually("Synced after pruning") {
@@ -93,9 +72,9 @@ import Testing
     }
 
     @Test func deleteWithoutCascadeKeepsResourcesEvenWhenTheAgentWasAway() async throws {
-        let s = try await start(cluster: "keeper")
+        let (s, repo) = try await start(cluster: "keeper")
         let hub = s.hub.hub
-        _ = try await hub.createApp(AppSpec(name: "gone", repoURL: s.repo.path, path: "app", cluster: "keeper", namespace: "default",
+        _ = try await hub.createApp(AppSpec(name: "gone", repoURL: repo.path, path: "app", cluster: "keeper", namespace: "default",
                                             syncPolicy: SyncPolicy(automated: true)))
         try await eventually("applied") { try await hub.app(named: "gone").sync == .synced }
         // Online: a cascading delete removes what the app deployed.
@@ -105,7 +84,7 @@ import Testing
             let a = await s.configMap("keep-a")
             return a == nil && b == nil
         }
-        _ = try await hub.createApp(AppSpec(name: "gone", repoURL: s.repo.path, path: "app", cluster: "keeper", namespace: "default",
+        _ = try await hub.createApp(AppSpec(name: "gone", repoURL: repo.path, path: "app", cluster: "keeper", namespace: "default",
                                             syncPolicy: SyncPolicy(automated: true)))
         try await eventually("re-applied") { await s.configMap("keep-a") != nil }
 

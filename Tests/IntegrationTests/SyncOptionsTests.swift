@@ -8,33 +8,10 @@ import Testing
 /// Sync behaviour a user configures: waves, CreateNamespace, ServerSideApply conflicts and
 /// force, retries, ignoreDifferences. Each runs the real agent against KubeSim.
 @Suite(.serialized) struct SyncOptionsTests {
-    struct Setup {
-        let sim: KubeSim
-        let hub: HubHarness
-        let agent: AgentHarness
-        let kubeconfig: String
-        func stop() async {
-            await agent.stop()
-            await hub.stop()
-            await sim.shutdown()
-        }
-        func get(_ apiVersion: String, _ kind: String, _ ns: String?, _ name: String) async -> JSONValue? {
-            await sim.object(apiVersion: apiVersion, kind: kind, namespace: ns, name: name)
-        }
-        func app(_ name: String) async throws -> AppView { try await hub.hub.app(named: name) }
-    }
+    typealias Setup = ClusterSetup
 
     func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1)) async throws -> Setup {
-        var logger = Logger(label: "test.kubesim")
-        logger.logLevel = .warning
-        var config = KubeSimConfiguration()
-        config.deploymentReadyDelay = readyDelay
-        let sim = try await KubeSim.start(config, logger: logger)
-        let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
-        try sim.writeKubeconfig(to: kubeconfig)
-        let hub = try await HubHarness.start()
-        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig, resync: resync)
-        return Setup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)
+        try await ClusterSetup.start(cluster, readyDelay: readyDelay, resync: resync)
     }
 
     static func deployment(_ name: String, wave: Int? = nil) -> String {

@@ -4,6 +4,7 @@ import Foundation
 import HawserProtocol
 import HubCore
 import HubServer
+import KubeSim
 import Logging
 import Synchronization
 
@@ -109,4 +110,42 @@ func eventually(_ what: String, timeout: Duration = .seconds(20), _ condition: (
         try await Task.sleep(for: .milliseconds(200))
     }
     throw TestFailure("timed out after \(timeout) waiting for: \(what)\(lastError.map { " (last error: \($0))" } ?? "")")
+}
+
+/// KubeSim, an in-process hub and one agent registered for `cluster`: the usual stage for a
+/// sync test. `stop()` takes it all down.
+struct ClusterSetup {
+    let sim: KubeSim
+    let hub: HubHarness
+    let agent: AgentHarness
+    let kubeconfig: String
+
+    static func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1)) async throws -> ClusterSetup {
+        var logger = Logger(label: "test.kubesim")
+        logger.logLevel = .warning
+        var config = KubeSimConfiguration()
+        config.deploymentReadyDelay = readyDelay
+        let sim = try await KubeSim.start(config, logger: logger)
+        let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
+        try sim.writeKubeconfig(to: kubeconfig)
+        let hub = try await HubHarness.start()
+        let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig, resync: resync)
+        return ClusterSetup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)
+    }
+
+    func stop() async {
+        await agent.stop()
+        await hub.stop()
+        await sim.shutdown()
+    }
+
+    func get(_ apiVersion: String, _ kind: String, _ ns: String?, _ name: String) async -> JSONValue? {
+        await sim.object(apiVersion: apiVersion, kind: kind, namespace: ns, name: name)
+    }
+
+    func configMap(_ name: String) async -> JSONValue? {
+        await get("v1", "ConfigMap", "default", name)
+    }
+
+    func app(_ name: String) async throws -> AppView { try await hub.hub.app(named: name) }
 }

@@ -61,8 +61,8 @@ actor LiveState {
         return result
     }
 
-    /// Drops cached predictions of objects no app plans any more.
-    func retain(_ keys: Set<ResourceKey>) {
-        predictions = predictions.filter { keys.contains($0.key) }
+    /// Drops cached predictions of a withdrawn app's objects.
+    func forget(_ keys: [ResourceKey]) {
+        for key in keys { predictions[key] = nil }
     }
 }

@@ -133,6 +133,7 @@ public actor Reconciler {
         let stopped = loops.removeValue(forKey: u.appId)
         if let stopped { stopLoop(stopped) }
         await watchKinds(of: u.appId, nil)
+        await liveState.forget(inventory)
         logger.info("application withdrawn", metadata: ["app": "\(u.appId)", "cascade": "\(u.cascade)"])
         guard u.cascade else { return }
         Task {

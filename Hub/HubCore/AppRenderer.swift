@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import HawserProtocol
 import HubGit
@@ -49,6 +48,6 @@ struct AppRenderer: Sendable {
         let e = JSONEncoder()
         e.outputFormatting = [.sortedKeys]
         let data = (try? e.encode(manifests)) ?? Data()
-        return SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return Secrets.sha256Hex(data)
     }
 }

@@ -172,9 +172,3 @@ actor GatewaySession: AgentSession {
     }
 }
 
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
-    }
-}

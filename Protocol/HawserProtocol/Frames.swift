@@ -409,3 +409,11 @@ public enum WireJSON {
         return try? Date.ISO8601FormatStyle().parse(s)
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as the protocol carries intervals (`heartbeatSeconds`).
+    public var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) / 1e18
+    }
+}

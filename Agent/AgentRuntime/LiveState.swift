@@ -3,66 +3,106 @@ import AgentKube
 import Foundation
 import HawserProtocol
 
-/// Reads an app's live objects and predicts what applying its manifests would produce, with
-/// as few API requests as the answer allows.
+/// Compares an app's planned objects with the cluster, with as few API requests and as little
+/// memory as the answer allows.
 ///
 /// - Live objects are listed per kind and namespace with the app's instance label (one
-///   request for many objects) and only objects missing from those lists are fetched one by
-///   one (not yet labelled, or absent).
-/// - The server-side dry-run apply (the exact "desired" Argo CD's server-side diff uses) is
-///   cached per object and reused while neither the manifest nor the live object's
-///   resourceVersion changed: the result is a pure function of the two. A steady-state
-///   resync therefore costs a handful of list requests, not two requests per object.
+///   request for many objects); only objects missing from a list are fetched one by one (not
+///   yet labelled, or absent).
+/// - One list at a time: its objects are compared and dropped before the next list is read,
+///   so memory follows the largest kind-and-namespace group, not the whole app.
+/// - Each object's desired state is the server-side dry-run apply of its manifest (what Argo
+///   CD's server-side diff uses). The verdict (sync status, diff, health) is a pure function of
+///   the manifest, the live object and the ignore rules, so it is cached per object under the
+///   live `resourceVersion` and a hash of the manifest and rules, and reused until one changes.
+///   A steady-state resync therefore costs a handful of list requests and no dry runs, and the
+///   agent keeps a few dozen bytes per object rather than copies of them.
 actor LiveState {
     let kube: KubeClient
 
-    private struct Prediction {
-        var desired: JSONValue
+    private struct Verdict {
+        var inputs: Int
         var liveResourceVersion: String
-        var predicted: JSONValue
+        var row: ResourceStatus
     }
-    private var predictions: [ResourceKey: Prediction] = [:]
+    private var verdicts: [ResourceKey: Verdict] = [:]
 
     init(kube: KubeClient) { self.kube = kube }
 
-    /// Live objects of `objects`, keyed by resource key (absent keys: not in the cluster).
-    func live(of objects: [PlannedObject], app: String) async throws -> [ResourceKey: JSONValue] {
+    /// One row per object: in sync or not (with the diff), and its health.
+    func compare(_ objects: [PlannedObject], app: String, ignoring rules: [IgnoreDifference]) async -> [ResourceStatus] {
         struct Group: Hashable { let apiVersion: String; let kind: String; let namespace: String }
-        var found: [ResourceKey: JSONValue] = [:]
-        let wanted = Set(objects.map(\.key))
-        for group in Set(objects.map { Group(apiVersion: $0.key.apiVersion, kind: $0.key.kind, namespace: $0.key.namespace) }) {
-            let items = try await kube.list(apiVersion: group.apiVersion, kind: group.kind,
-                                            namespace: group.namespace.isEmpty ? nil : group.namespace,
-                                            labelSelector: "\(Tracking.instanceLabel)=\(app)")
-            for item in items {
-                guard let key = ResourceKey(object: item, defaultNamespace: group.namespace),
-                      wanted.contains(key) else { continue }
-                found[key] = item
+        var groups: [Group: [PlannedObject]] = [:]
+        for obj in objects {
+            groups[Group(apiVersion: obj.key.apiVersion, kind: obj.key.kind, namespace: obj.key.namespace), default: []].append(obj)
+        }
+        var rows: [ResourceKey: ResourceStatus] = [:]
+        rows.reserveCapacity(objects.count)
+        var rulesHasher = Hasher()
+        rulesHasher.combine(rules)
+        let rulesHash = rulesHasher.finalize()
+        for (group, members) in groups {
+            var found: [ResourceKey: JSONValue] = [:]
+            do {
+                let wanted = Set(members.map(\.key))
+                let items = try await kube.list(apiVersion: group.apiVersion, kind: group.kind,
+                                                namespace: group.namespace.isEmpty ? nil : group.namespace,
+                                                labelSelector: "\(Tracking.instanceLabel)=\(app)")
+                for item in items {
+                    guard let key = ResourceKey(object: item, defaultNamespace: group.namespace), wanted.contains(key) else { continue }
+                    found[key] = item
+                }
+                for obj in members where found[obj.key] == nil {
+                    if let live = try await kube.get(obj.key) { found[obj.key] = live }
+                }
+            } catch {
+                for obj in members {
+                    rows[obj.key] = ResourceStatus(key: obj.key, status: .unknown, health: .unknown, message: "cannot read the live object: \(error)")
+                }
+                continue
+            }
+            for obj in members {
+                rows[obj.key] = await verdict(obj, live: found.removeValue(forKey: obj.key), rules: rules, rulesHash: rulesHash)
             }
         }
-        for obj in objects where found[obj.key] == nil {
-            if let live = try await kube.get(obj.key) { found[obj.key] = live }
-        }
-        return found
+        return objects.map { rows[$0.key]! }
     }
 
-    /// What the API server would make of `desired` applied over `live` (dry run), cached.
-    /// `nil` when the server refuses the dry run (the caller falls back to the manifest).
-    func predicted(_ obj: PlannedObject, live: JSONValue) async -> JSONValue? {
+    private func verdict(_ obj: PlannedObject, live: JSONValue?, rules: [IgnoreDifference], rulesHash: Int) async -> ResourceStatus {
+        guard let live else {
+            verdicts[obj.key] = nil
+            return Self.row(obj, desired: obj.object, live: nil, rules: rules)
+        }
         let rv = live[path: ["metadata", "resourceVersion"]]?.stringValue ?? ""
-        if let p = predictions[obj.key], p.liveResourceVersion == rv, p.desired == obj.object {
-            return p.predicted
+        var hasher = Hasher()
+        hasher.combine(obj.object)
+        hasher.combine(rulesHash)
+        let inputs = hasher.finalize()
+        if let v = verdicts[obj.key], v.inputs == inputs, v.liveResourceVersion == rv, !rv.isEmpty {
+            return v.row
         }
-        guard let result = try? await kube.apply(obj.object, fieldManager: "hawser", force: true, dryRun: true) else {
-            predictions[obj.key] = nil
-            return nil
+        guard let predicted = try? await kube.apply(obj.object, fieldManager: "hawser", force: true, dryRun: true) else {
+            // The server refused the dry run: compare with the manifest itself, and ask again next time.
+            verdicts[obj.key] = nil
+            return Self.row(obj, desired: obj.object, live: live, rules: rules)
         }
-        predictions[obj.key] = Prediction(desired: obj.object, liveResourceVersion: rv, predicted: result)
-        return result
+        let row = Self.row(obj, desired: predicted, live: live, rules: rules)
+        verdicts[obj.key] = Verdict(inputs: inputs, liveResourceVersion: rv, row: row)
+        return row
     }
 
-    /// Drops cached predictions of a withdrawn app's objects.
+    static func row(_ obj: PlannedObject, desired: JSONValue, live: JSONValue?, rules: [IgnoreDifference]) -> ResourceStatus {
+        let cmp = AgentEngine.compare(
+            desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
+            live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
+        let h = health(of: live)
+        // OutOfSync rows carry the changed paths, then the unified diff a person reads.
+        let message = cmp.status == .outOfSync ? [cmp.diff, cmp.unifiedDiff].filter { !$0.isEmpty }.joined(separator: "\n") : h.message
+        return ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: message)
+    }
+
+    /// Drops cached verdicts of a withdrawn app's objects.
     func forget(_ keys: [ResourceKey]) {
-        for key in keys { predictions[key] = nil }
+        for key in keys { verdicts[key] = nil }
     }
 }

@@ -445,26 +445,7 @@ public actor Reconciler {
     /// the manifest (server-side dry run: defaults filled in, quantities normalised, zero values
     /// dropped) against what is live, as Argo CD's server-side diff does, minus ignored fields.
     func compare(_ objects: [PlannedObject], app: String, ignoring rules: [IgnoreDifference]) async -> [ResourceStatus] {
-        let liveObjects: [ResourceKey: JSONValue]
-        do {
-            liveObjects = try await liveState.live(of: objects, app: app)
-        } catch {
-            return objects.map { ResourceStatus(key: $0.key, status: .unknown, health: .unknown, message: "cannot read the live object: \(error)") }
-        }
-        var rows: [ResourceStatus] = []
-        for obj in objects {
-            let live = liveObjects[obj.key]
-            var desired = obj.object
-            if let live, let predicted = await liveState.predicted(obj, live: live) { desired = predicted }
-            let cmp = AgentEngine.compare(
-                desired: IgnoreDifferences.strip(desired, key: obj.key, rules: rules),
-                live: live.map { IgnoreDifferences.strip($0, key: obj.key, rules: rules) })
-            let h = health(of: live)
-            // OutOfSync rows carry the changed paths, then the unified diff a person reads.
-            let message = cmp.status == .outOfSync ? [cmp.diff, cmp.unifiedDiff].filter { !$0.isEmpty }.joined(separator: "\n") : h.message
-            rows.append(ResourceStatus(key: obj.key, status: cmp.status, health: h.status, message: message))
-        }
-        return rows
+        await liveState.compare(objects, app: app, ignoring: rules)
     }
 
     func report(_ r: AppStatusReport) async {

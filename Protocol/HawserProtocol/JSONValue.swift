@@ -139,17 +139,19 @@ import Foundation
 
 extension JSONValue {
     /// Compact JSON with sorted keys: stable bytes for digests and golden files.
+    ///
+    /// The compact form is written directly (see `JSONValue+Serialize.swift`), byte for byte
+    /// what `JSONEncoder` with `.sortedKeys` and `.withoutEscapingSlashes` produces, at a
+    /// fraction of the cost; the pretty form is for people and keeps `JSONEncoder`'s layout.
     public func jsonData(pretty: Bool = false) throws -> Data {
+        guard pretty else { return Data(jsonBytes()) }
         let e = JSONEncoder()
-        e.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        e.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return try e.encode(self)
     }
 
     public func jsonString(pretty: Bool = false) -> String {
-        (try? String(decoding: jsonData(pretty: pretty), as: UTF8.self)) ?? "null"
-    }
-
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+        guard pretty else { return String(decoding: jsonBytes(), as: UTF8.self) }
+        return (try? String(decoding: jsonData(pretty: pretty), as: UTF8.self)) ?? "null"
     }
 }

@@ -20,7 +20,7 @@ public struct KubeError: Error, Sendable, Hashable, CustomStringConvertible {
     /// Parses an error response. Kubernetes answers errors with a `Status` object; proxies and
     /// load balancers in front of it may not, so a plain body becomes the message.
     public init(httpStatus: Int, body: [UInt8]) {
-        let status = try? JSONValue.parse(Data(body))
+        let status = try? JSONValue.parse(body)
         if let status, status["kind"]?.stringValue == "Status" {
             self.init(
                 code: status["code"]?.intValue.map(Int.init) ?? httpStatus,

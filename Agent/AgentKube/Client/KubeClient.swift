@@ -125,7 +125,7 @@ public final class KubeClient: Sendable {
         if dryRun { query.append(("dryRun", "All")) }
         let (status, response) = try await send(
             .PATCH, info.objectPath(namespace: ns, name: key.name), query: query,
-            body: Array(try body.jsonData()), contentType: "application/apply-patch+yaml")
+            body: body.jsonBytes(), contentType: "application/apply-patch+yaml")
         guard (200..<300).contains(status) else { throw KubeError(httpStatus: status, body: response) }
         return try decode(response, from: key.description)
     }
@@ -191,7 +191,7 @@ public final class KubeClient: Sendable {
 
     private func decode(_ body: [UInt8], from what: String) throws -> JSONValue {
         do {
-            return try JSONValue.parse(Data(body))
+            return try JSONValue.parse(body)
         } catch {
             throw KubeError(code: 200, reason: "InvalidResponse", message: "\(what): response is not JSON")
         }

@@ -51,6 +51,7 @@ public actor Reconciler {
     let waveTimeout: Duration
     var watcher: DriftWatcher?
     let liveState: LiveState
+    let heapTrim = HeapTrim()
     /// Kinds each app's objects are, so the watcher covers exactly what apps use.
     var kindsByApp: [String: Set<DriftWatcher.Kind>] = [:]
 
@@ -181,6 +182,7 @@ public actor Reconciler {
                 guard let self, !Task.isCancelled else { break }
                 if let trigger = await self.takeTrigger(appId) {
                     await self.reconcile(appId, trigger: trigger)
+                    await self.heapTrim.afterWork()
                 }
             }
         }

@@ -51,6 +51,7 @@ let package = Package(
         .target(name: "HubPKI", dependencies: ["HawserWire"] + x509, path: "Hub/HubPKI"),
         .target(name: "HubGit", dependencies: ["CLibGit2"], path: "Hub/HubGit"),
         .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams"], path: "Hub/HubRender"),
+        .target(name: "HubRBAC", dependencies: ["HawserProtocol"], path: "Hub/HubRBAC"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift")], path: "Hub/HubStore"),
         .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
@@ -82,7 +83,7 @@ let package = Package(
         .executableTarget(name: "hawser-hub", dependencies: ["HubServer", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
         .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
-            "HawserProtocol", "HawserWire",
+            "HawserProtocol", "HawserWire", "Yams",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Sources/hawser"),
@@ -90,6 +91,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
+        .testTarget(name: "HubRBACTests", dependencies: ["HubRBAC", "HawserProtocol"], path: "Tests/HubRBACTests"),
         .testTarget(name: "HubTests", dependencies: ["HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),

@@ -228,12 +228,16 @@ public actor Reconciler {
         let split = Hooks.split(planned.objects)
         let grouped = SyncWaves.group(split.resources)
         let errors = planned.errors + split.errors + grouped.errors
-        if !errors.isEmpty {
+        let refusals = Self.projectRefusals(a, planned.objects)
+        if !errors.isEmpty || !refusals.isEmpty {
             await report(AppStatusReport(
                 appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
                 sync: .unknown, health: .unknown, resources: [],
-                conditions: errors.map { AppCondition(type: "ComparisonError", message: "\($0)") },
-                message: "the manifests are invalid; nothing was applied", operation: operations[appId]))
+                conditions: errors.map { AppCondition(type: "ComparisonError", message: "\($0)") }
+                    + refusals.map { AppCondition(type: "InvalidSpecError", message: $0) },
+                message: errors.isEmpty ? "project \(a.project) forbids objects of this revision; nothing was applied"
+                    : "the manifests are invalid; nothing was applied",
+                operation: operations[appId]))
             return
         }
         var rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
@@ -245,11 +249,19 @@ public actor Reconciler {
         let prunable = orphans.filter { policy.prune && !ResourceSyncOptions.of($0.live).contains(SyncOption.pruneFalse) }
         let fixable = AppAggregate(rows: rows + prunable.map(\.row))
         let retrying = retries[appId].map { $0.generation == a.generation && $0.due } ?? false
-        let applyNow: Bool = switch trigger {
+        // Sync windows hold automated syncs (and retries) back; a manual sync was already let
+        // through by the hub, but a deny window without manualSync stops it here too.
+        let windows = a.syncWindows.verdict(app: appId, namespace: a.destinationNamespace, cluster: a.projectRules?.cluster ?? "", at: Date())
+        let wantsApply: Bool = switch trigger {
         case .sync: true
         case .assigned: policy.automated && (fixable.sync != .synced || !appliedCurrent)
         case .refresh, .resync:
             retrying || (policy.automated && fixable.sync == .outOfSync && (!appliedCurrent || selfHealAllowed(appId, policy)) && !failedBefore(appId, a))
+        }
+        let applyNow = wantsApply && (trigger == .sync ? windows.manualAllowed : windows.automatedAllowed)
+        if wantsApply && !applyNow {
+            logger.info("sync held back by a sync window", metadata: ["app": "\(appId)", "reason": "\(windows.reason)"])
+            scheduleWindowRecheck(appId)
         }
         var failures: [ResourceKey: String] = [:]
         if applyNow {
@@ -314,7 +326,8 @@ public actor Reconciler {
             appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
             sync: aggregate.sync, health: aggregate.health, resources: allRows, conditions: conditions,
             operationPhase: operations[appId]?.phase,
-            message: aggregate.sync == .outOfSync && !policy.automated ? "out of sync; run `hawser app sync \(appId)`" : nil,
+            message: aggregate.sync == .outOfSync && !policy.automated ? "out of sync; run `hawser app sync \(appId)`"
+                : (aggregate.sync == .outOfSync && !windows.automatedAllowed ? "automated sync waits: \(windows.reason)" : nil),
             operation: operations[appId]))
         if aggregate.health == .progressing { scheduleRecheck(appId) }
     }
@@ -337,6 +350,29 @@ public actor Reconciler {
     }
 
     static let selfHealBackoff: Duration = .seconds(2)
+
+    /// While a sync window holds an app back, look again every minute: windows open and close
+    /// on minute boundaries.
+    private func scheduleWindowRecheck(_ appId: String) {
+        guard !rechecks.contains(appId) else { return }
+        rechecks.insert(appId)
+        Task { [weak self] in
+            try? await Task.sleep(for: .seconds(60))
+            await self?.recheckDue(appId)
+        }
+    }
+
+    /// Objects the project does not allow (defence in depth: the hub checked first, but the
+    /// agent knows from discovery which kinds are really cluster-scoped).
+    static func projectRefusals(_ a: Assignment, _ objects: [PlannedObject]) -> [String] {
+        guard let rules = a.projectRules else { return [] }
+        return objects.compactMap { o in
+            let group = o.key.apiVersion.contains("/") ? String(o.key.apiVersion.split(separator: "/")[0]) : ""
+            let namespaced = !o.key.namespace.isEmpty
+            return rules.objectRefusal(group: group, kind: o.key.kind, namespaced: namespaced, namespace: o.key.namespace)
+                .map { "\(o.source):\(o.line): \(o.key.kind)/\(o.key.name): \($0)" }
+        }
+    }
 
     /// An automated sync that failed for this generation is not repeated on every resync
     /// (that would hammer the API server with the same error): only retries, a new

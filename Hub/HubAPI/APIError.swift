@@ -21,6 +21,7 @@ struct APIError: HTTPResponseError {
         case .conflict: .conflict
         case .unavailable: .serviceUnavailable
         case .unauthenticated: .unauthorized
+        case .forbidden: .forbidden
         }
         self.init(status, error.kind.rawValue, error.message)
     }

@@ -8,6 +8,7 @@ extension ClusterView: ResponseEncodable {}
 extension ClusterCreateResponse: ResponseEncodable {}
 extension AppView: ResponseEncodable {}
 extension VersionInfo: ResponseEncodable {}
+extension ProjectView: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back.
 public enum HubRoutes {
@@ -53,6 +54,26 @@ public enum HubRoutes {
         }
         api.post("/applications/{name}/refresh") { _, context in
             try await hub.refresh(appNamed: try context.parameters.require("name"))
+        }
+
+        // Projects
+        api.post("/projects") { request, context -> EditedResponse<ProjectView> in
+            let body = try await request.decode(as: ProjectView.self, context: context)
+            return .init(status: .created, response: try await hub.createProject(body))
+        }
+        api.get("/projects") { _, _ in ListResponse(items: try await hub.projects()) }
+        api.get("/projects/{name}") { _, context in try await hub.project(named: try context.parameters.require("name")) }
+        api.put("/projects/{name}") { request, context in
+            let body = try await request.decode(as: ProjectView.self, context: context)
+            let name = try context.parameters.require("name")
+            guard body.name == name else {
+                throw HubError(.invalid, "the body names project \"\(body.name)\" but the URL names \"\(name)\"; a project cannot be renamed")
+            }
+            return try await hub.updateProject(named: name, spec: body.spec)
+        }
+        api.delete("/projects/{name}") { _, context -> HTTPResponse.Status in
+            try await hub.deleteProject(named: try context.parameters.require("name"))
+            return .noContent
         }
         return router
     }

@@ -36,9 +36,10 @@ extension Hub {
         var catchUp: [Frame] = []
         let apps = (try? await store.apps(cluster: cluster.name)) ?? []
         for app in apps {
-            guard let r = try? await store.render(app: app.name), r.revision != nil else { continue }
+            guard let r = try? await store.render(app: app.name), r.revision != nil,
+                  let project = try? await store.project(named: app.project) else { continue }
             if hello.lastApplied[app.name]?.generation != r.generation {
-                catchUp.append(.assignment(Self.assignment(app, r)))
+                catchUp.append(.assignment(Self.assignment(app, r, project: project)))
             }
         }
         let known = Set(apps.map(\.name))

@@ -21,6 +21,11 @@ extension Hub {
             throw HubError(.invalid, "retry needs limit >= 0, backoff > 0 seconds and factor >= 1")
         }
         _ = try await requireCluster(spec.cluster)
+        let project = try await requireProject(spec.project)
+        if let refusal = project.spec.sourceRefusal(repoURL: spec.repoURL, project: project.name)
+            ?? project.spec.destinationRefusal(cluster: spec.cluster, namespace: spec.namespace, project: project.name) {
+            throw HubError(.forbidden, refusal)
+        }
         if try await store.app(named: spec.name) != nil {
             throw HubError(.conflict, "application \"\(spec.name)\" already exists; use `hawser app delete` first or pick another name")
         }
@@ -69,6 +74,11 @@ extension Hub {
         let a = try await requireApp(name)
         guard let r = try await store.render(app: name), r.revision != nil else {
             throw HubError(.conflict, "application \"\(name)\" has nothing to sync yet: \(try await view(a).conditions.map(\.message).joined(separator: "; "))")
+        }
+        let project = try await requireProject(a.project)
+        let windows = project.spec.syncWindows.verdict(app: a.name, namespace: a.namespace, cluster: a.cluster, at: now())
+        guard windows.manualAllowed else {
+            throw HubError(.forbidden, "sync of \"\(name)\" is not allowed now: \(windows.reason)")
         }
         try await send(.command(Command(action: .sync, appId: name, initiatedBy: initiatedBy.name)), toClusterNamed: a.cluster)
         return try await view(a)
@@ -138,7 +148,20 @@ extension Hub {
             try await store.saveRender(r)
             logger.warning("render failed", metadata: ["app": "\(app.name)", "error": "\(failure.condition.message)"])
         case .success(let manifests):
-            let digest = Self.assignmentDigest(app: app, manifests: manifests)
+            let project = try await requireProject(app.project)
+            let refusals = (Self.appRefusal(app, project).map { ["application \(app.name): \($0)"] } ?? [])
+                + Self.manifestRefusals(manifests, app: app, project: project)
+            guard refusals.isEmpty else {
+                // Argo CD's InvalidSpecError: nothing of this revision reaches the cluster.
+                var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
+                r.commit = RenderedCommit(output.commit)
+                r.conditions = [AppCondition(type: "InvalidSpecError", message: "project \"\(app.project)\" forbids \(output.commit.sha.prefix(8)); nothing of it is applied: " + refusals.joined(separator: "; "))]
+                r.renderedAt = now()
+                try await store.saveRender(r)
+                logger.warning("project forbids the rendered manifests", metadata: ["app": "\(app.name)", "project": "\(app.project)", "refusals": "\(refusals.count)"])
+                return
+            }
+            let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)
             let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
             let generation = changed ? (previous?.generation ?? 0) + 1 : previous!.generation
             let record = AppRenderRecord(appName: app.name, revision: output.commit.sha, commit: RenderedCommit(output.commit), manifests: manifests, manifestsDigest: digest, conditions: [], renderedAt: now(), generation: generation)
@@ -146,7 +169,7 @@ extension Hub {
             if changed {
                 logger.info("new desired state", metadata: ["app": "\(app.name)", "revision": "\(output.commit.sha.prefix(8))", "generation": "\(generation)"])
                 if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
-                    await session.send(.assignment(Self.assignment(app, record)))
+                    await session.send(.assignment(Self.assignment(app, record, project: project)))
                 }
             }
         }
@@ -154,9 +177,8 @@ extension Hub {
 
     /// The digest covers everything the agent receives, so changing the namespace or the sync
     /// policy of an app is a new generation too, not only a new commit.
-    static func assignmentDigest(app: AppRecord, manifests: [Manifest]) -> String {
-        let settings = Assignment(appId: app.name, project: app.project, revision: "", generation: 0, manifests: [],
-                                  syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences)
+    static func assignmentDigest(app: AppRecord, manifests: [Manifest], project: ProjectRecord) -> String {
+        let settings = assignment(app, AppRenderRecord(appName: app.name, revision: "", commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: Date(timeIntervalSince1970: 0), generation: 0), project: project)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let settingsJSON = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
@@ -167,10 +189,14 @@ extension Hub {
         SyncPolicy(automated: app.autoSync, selfHeal: app.selfHeal, prune: app.prune, syncOptions: app.syncOptions, retry: app.retry)
     }
 
-    static func assignment(_ app: AppRecord, _ r: AppRenderRecord) -> Assignment {
+    /// What the agent receives: the manifests, the app's settings, and the project's rules and
+    /// sync windows for this app, which the agent enforces again.
+    static func assignment(_ app: AppRecord, _ r: AppRenderRecord, project: ProjectRecord) -> Assignment {
         Assignment(
             appId: app.name, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
-            syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences)
+            syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences,
+            projectRules: project.spec.rules(project: project.name, cluster: app.cluster),
+            syncWindows: project.spec.syncWindows.filter { $0.applies(app: app.name, namespace: app.namespace, cluster: app.cluster) })
     }
 
     // MARK: View

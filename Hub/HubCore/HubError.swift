@@ -7,6 +7,7 @@ public struct HubError: Error, CustomStringConvertible, Sendable {
         case conflict = "conflict"
         case unavailable = "unavailable"
         case unauthenticated = "unauthenticated"
+        case forbidden = "permission_denied"
     }
     public let kind: Kind
     public let message: String

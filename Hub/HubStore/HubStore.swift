@@ -53,6 +53,19 @@ public protocol HubStore: Sendable {
     /// Ordered by cluster id.
     func statuses(app: String) async throws -> [AppStatusRecord]
 
+    // MARK: Projects
+
+    /// Throws `conflict` when the name is taken.
+    func createProject(_ p: ProjectRecord) async throws
+    func project(named: String) async throws -> ProjectRecord?
+    /// Ordered by name.
+    func projects() async throws -> [ProjectRecord]
+    /// Reads, changes and writes back in one transaction; `name` cannot change. Throws `notFound`.
+    @discardableResult
+    func updateProject(named: String, _ change: @Sendable (inout ProjectRecord) -> Void) async throws -> ProjectRecord
+    /// Throws `notFound`, or `conflict` while applications still belong to the project.
+    func deleteProject(named: String) async throws
+
     // MARK: Admin tokens
 
     /// Hex SHA-256 hashes of the admin API tokens, oldest first.

@@ -1,4 +1,6 @@
+import Foundation
 import GRDB
+import HawserProtocol
 
 /// The SQLite schema, as an ordered list of named migrations. A migration, once released, is
 /// never edited: add a new one. GRDB records applied names in `grdb_migrations`, so reopening a
@@ -10,6 +12,7 @@ enum Migrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2-projects", migrate: v2Projects)
         return migrator
     }
 
@@ -86,5 +89,22 @@ enum Migrations {
                 created_at REAL NOT NULL
             );
             """)
+    }
+
+    /// Projects (tenants), with the `default` project every hub has: as permissive as Argo
+    /// CD's, so apps created before projects existed keep working.
+    static func v2Projects(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE project (
+                name TEXT PRIMARY KEY NOT NULL,
+                spec TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX app_project ON app(project);
+            """)
+        let now = Date().timeIntervalSince1970
+        try db.execute(sql: "INSERT INTO project (name, spec, created_at, updated_at) VALUES ('default', ?, ?, ?)",
+                       arguments: [try JSONColumn.encode(ProjectSpec.permissive), now, now])
     }
 }

@@ -8,7 +8,7 @@ import HawserProtocol
 /// every access on its own dispatch queues, so the async methods never block Swift
 /// concurrency's cooperative threads. Each write is one transaction.
 public final class SQLiteHubStore: HubStore {
-    private let pool: DatabasePool
+    let pool: DatabasePool
     public let path: String
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
@@ -241,8 +241,13 @@ public final class SQLiteHubStore: HubStore {
 
     // MARK: Plumbing
 
+    /// One read on GRDB's reader pool.
+    func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.read(body)
+    }
+
     /// One write transaction on GRDB's writer queue.
-    private func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
         try await pool.write(body)
     }
 }

@@ -176,3 +176,22 @@ public struct AppDeleteOptions: Codable, Sendable {
     public var cascade: Bool
     public init(cascade: Bool = true) { self.cascade = cascade }
 }
+
+/// A project as the API shows it (`GET /api/v1/projects/{name}`) and takes it (`POST` to
+/// create, `PUT` to replace the spec).
+public struct ProjectView: Codable, Sendable, Hashable {
+    public var name: String
+    public var spec: ProjectSpec
+    public var createdAt: Date?
+    public var updatedAt: Date?
+    /// Applications in the project (read-only; ignored on input).
+    public var applications: Int?
+
+    public init(name: String, spec: ProjectSpec, createdAt: Date? = nil, updatedAt: Date? = nil, applications: Int? = nil) {
+        self.name = name
+        self.spec = spec
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+        self.applications = applications
+    }
+}

@@ -102,8 +102,15 @@ public struct Assignment: Codable, Sendable, Hashable {
     public var destinationNamespace: String
     /// Fields the comparison ignores (Argo CD's `ignoreDifferences`).
     public var ignoreDifferences: [IgnoreDifference]
+    /// The project's rules for this cluster; the agent refuses objects outside them. `nil` from
+    /// a hub that predates projects.
+    public var projectRules: ProjectRules?
+    /// The project's sync windows that apply to this app; automated syncs wait outside them.
+    public var syncWindows: [SyncWindow]
 
-    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String, ignoreDifferences: [IgnoreDifference] = []) {
+    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String, ignoreDifferences: [IgnoreDifference] = [], projectRules: ProjectRules? = nil, syncWindows: [SyncWindow] = []) {
+        self.projectRules = projectRules
+        self.syncWindows = syncWindows
         self.appId = appId
         self.project = project
         self.revision = revision
@@ -124,6 +131,8 @@ public struct Assignment: Codable, Sendable, Hashable {
         syncPolicy = try c.decode(SyncPolicy.self, forKey: .syncPolicy)
         destinationNamespace = try c.decode(String.self, forKey: .destinationNamespace)
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
+        projectRules = try c.decodeIfPresent(ProjectRules.self, forKey: .projectRules)
+        syncWindows = try c.decodeIfPresent([SyncWindow].self, forKey: .syncWindows) ?? []
     }
 }
 

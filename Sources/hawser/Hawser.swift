@@ -8,9 +8,9 @@ import HawserProtocol
 struct Hawser: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hawser",
-        abstract: "Manage a Hawser hub: clusters and applications.",
+        abstract: "Manage a Hawser hub: clusters, applications and projects.",
         version: "0.1.0",
-        subcommands: [Login.self, Version.self, ClusterCommand.self, AppCommand.self])
+        subcommands: [Login.self, Version.self, ClusterCommand.self, AppCommand.self, ProjectCommand.self])
 }
 
 /// Connection flags shared by every command.

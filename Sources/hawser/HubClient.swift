@@ -18,6 +18,10 @@ struct HubClient {
         try await send(.POST, path, body: body)
     }
 
+    func put<B: Encodable, T: Decodable>(_ path: String, _ body: B, as: T.Type = T.self) async throws -> T {
+        try await send(.PUT, path, body: body)
+    }
+
     func delete(_ path: String) async throws {
         let _: Empty? = try await send(.DELETE, path, body: Optional<Empty>.none)
     }

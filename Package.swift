@@ -40,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
     ],
     targets: [
         // MARK: Protocol — the only code hub and agent share.
@@ -52,6 +53,13 @@ let package = Package(
         .target(name: "HubGit", dependencies: ["CLibGit2"], path: "Hub/HubGit"),
         .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams"], path: "Hub/HubRender"),
         .target(name: "HubRBAC", dependencies: ["HawserProtocol"], path: "Hub/HubRBAC"),
+        .target(name: "HubAuth", dependencies: [
+            "HawserProtocol", log,
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], path: "Hub/HubAuth"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift")], path: "Hub/HubStore"),
         .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
@@ -91,6 +99,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
+        .testTarget(name: "HubAuthTests", dependencies: ["HubAuth", "HawserProtocol", subprocess], path: "Tests/HubAuthTests"),
         .testTarget(name: "HubRBACTests", dependencies: ["HubRBAC", "HawserProtocol"], path: "Tests/HubRBACTests"),
         .testTarget(name: "HubTests", dependencies: ["HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),

@@ -61,11 +61,11 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Hub/HubAuth"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift")], path: "Hub/HubStore"),
-        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
+        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
-        .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI"),
+        .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI"),
         .target(name: "HubServer", dependencies: [
-            "HubCore", "HubGateway", "HubAPI", "HubStore", "HubPKI", log,
+            "HubCore", "HubGateway", "HubAPI", "HubStore", "HubPKI", "HubAuth", "HawserWire", log,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio, path: "Hub/HubServer"),
@@ -105,8 +105,9 @@ let package = Package(
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubPKI", "HubAuth", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "JWTKit", package: "jwt-kit"),
         ] + nio + x509, path: "Tests/IntegrationTests"),
     ]
 )

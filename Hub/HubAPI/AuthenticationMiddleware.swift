@@ -2,19 +2,24 @@ import HubCore
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` on every `/api/v1` route. Deny by default: a
-/// missing or unknown token is 401 and never reaches a handler. (SSO sessions and RBAC plug in
-/// here in a later issue.)
+/// missing, unknown, expired or revoked token (admin token, API token or session) is 401 and
+/// never reaches a handler; what an authenticated caller may do is RBAC's to say.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let hub: Hub
 
     func handle(_ request: Request, context: HubRequestContext, next: (Request, HubRequestContext) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
-            throw APIError(.unauthorized, "unauthenticated", "missing bearer token: run `hawser login --server URL --token TOKEN` with the admin token the hub printed on first start")
+            await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied", detail: "no bearer token")
+            throw APIError(.unauthorized, "unauthenticated", "missing bearer token: run `hawser login` (password or --sso) or pass an API token")
         }
         let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let principal = try await hub.authenticate(bearer: token) else {
-            throw APIError(.unauthorized, "unauthenticated", "the bearer token is not valid for this hub")
+            // Never the token itself: a prefix says what kind of credential was tried.
+            let kind = token.hasPrefix("hwst_") ? "API token" : token.hasPrefix("hwsa_") ? "admin token" : token.contains(".") ? "session token" : "unknown token"
+            await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied",
+                            detail: "invalid, expired or revoked \(kind)")
+            throw APIError(.unauthorized, "unauthenticated", "the bearer token is not valid for this hub (unknown, expired, revoked or logged out); log in again")
         }
         var context = context
         context.principal = principal

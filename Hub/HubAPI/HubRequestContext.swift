@@ -14,6 +14,9 @@ public struct HubRequestContext: RequestContext {
         self.principal = nil
     }
 
+    /// The authenticated caller; only used behind `AuthenticationMiddleware`, which sets it.
+    var caller: Principal { principal ?? Principal(name: "") }
+
     public var requestDecoder: JSONDecoder { WireJSON.decoder() }
     public var responseEncoder: JSONEncoder {
         let e = WireJSON.encoder()

@@ -1,6 +1,7 @@
 import Foundation
 import HawserProtocol
 import HubCore
+import HubRBAC
 import Hummingbird
 
 extension ListResponse: ResponseEncodable {}
@@ -9,72 +10,180 @@ extension ClusterCreateResponse: ResponseEncodable {}
 extension AppView: ResponseEncodable {}
 extension VersionInfo: ResponseEncodable {}
 extension ProjectView: ResponseEncodable {}
+extension SessionResponse: ResponseEncodable {}
+extension UserInfo: ResponseEncodable {}
+extension TokenCreateResponse: ResponseEncodable {}
+extension TokenView: ResponseEncodable {}
+extension RBACCanResponse: ResponseEncodable {}
+extension AuditEventView: ResponseEncodable {}
 
-/// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back.
+/// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
+/// behind authentication names the RBAC check it needs (policy.csv's resource, action and
+/// object) through `guarded`, which also writes the audit entry for a change.
 public enum HubRoutes {
     public static func router(hub: Hub) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
         router.get("/api/version") { _, _ in hub.versionInfo() }
+        // Login is the one API call without a token.
+        router.post("/api/v1/session") { request, context -> EditedResponse<SessionResponse> in
+            let body = try await request.decode(as: LoginRequest.self, context: context)
+            return .init(status: .created, response: try await hub.login(body))
+        }
 
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(hub: hub))
+        let g = Guard(hub: hub)
+
+        // Session
+        api.get("/session") { _, context in UserInfo(subject: context.caller.name, groups: context.caller.groups) }
+        api.delete("/session") { _, context -> HTTPResponse.Status in
+            try await hub.logout(context.caller)
+            return .noContent
+        }
 
         // Clusters
         api.post("/clusters") { request, context -> EditedResponse<ClusterCreateResponse> in
             let body = try await request.decode(as: ClusterCreateRequest.self, context: context)
-            return .init(status: .created, response: try await hub.addCluster(body))
+            return .init(status: .created, response: try await g.run(context, .create, .clusters, body.name) { try await hub.addCluster(body) })
         }
-        api.get("/clusters") { _, _ in ListResponse(items: try await hub.clusters()) }
-        api.get("/clusters/{name}") { _, context in try await hub.cluster(named: try context.parameters.require("name")) }
+        api.get("/clusters") { _, context in
+            ListResponse(items: try await g.filter(context, .clusters, try await hub.clusters()) { $0.name })
+        }
+        api.get("/clusters/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .clusters, name, audited: false) { try await hub.cluster(named: name) }
+        }
         api.post("/clusters/{name}/token") { request, context -> EditedResponse<ClusterCreateResponse> in
+            let name = try context.parameters.require("name")
             let ttl = request.uri.queryParameters.get("ttlSeconds").flatMap(Double.init)
-            return .init(status: .created, response: try await hub.newBootstrapToken(clusterNamed: try context.parameters.require("name"), ttl: ttl))
+            return .init(status: .created, response: try await g.run(context, .update, .clusters, name) { try await hub.newBootstrapToken(clusterNamed: name, ttl: ttl) })
         }
         api.delete("/clusters/{name}") { _, context -> HTTPResponse.Status in
-            try await hub.removeCluster(named: try context.parameters.require("name"))
+            let name = try context.parameters.require("name")
+            try await g.run(context, .delete, .clusters, name) { try await hub.removeCluster(named: name) }
             return .noContent
         }
-        api.post("/clusters/{name}/revoke") { _, context in try await hub.revokeCluster(named: try context.parameters.require("name")) }
+        api.post("/clusters/{name}/revoke") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .update, .clusters, name) { try await hub.revokeCluster(named: name) }
+        }
 
-        // Applications
+        // Applications: the RBAC object is <project>/<name>.
         api.post("/applications") { request, context -> EditedResponse<AppView> in
             let spec = try await request.decode(as: AppSpec.self, context: context)
-            return .init(status: .created, response: try await hub.createApp(spec))
+            return .init(status: .created, response: try await g.run(context, .create, .applications, "\(spec.project)/\(spec.name)") { try await hub.createApp(spec) })
         }
-        api.get("/applications") { _, _ in ListResponse(items: try await hub.apps()) }
-        api.get("/applications/{name}") { _, context in try await hub.app(named: try context.parameters.require("name")) }
+        api.get("/applications") { _, context in
+            ListResponse(items: try await g.filter(context, .applications, try await hub.apps()) { "\($0.spec.project)/\($0.spec.name)" })
+        }
+        api.get("/applications/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.app(named: name) }
+        }
         api.delete("/applications/{name}") { request, context -> HTTPResponse.Status in
+            let name = try context.parameters.require("name")
             let cascade = request.uri.queryParameters.get("cascade").map { $0 != "false" } ?? true
-            try await hub.deleteApp(named: try context.parameters.require("name"), cascade: cascade)
+            try await g.run(context, .delete, .applications, try await hub.appObject(name), detail: "cascade=\(cascade)") {
+                try await hub.deleteApp(named: name, cascade: cascade)
+            }
             return .noContent
         }
         api.post("/applications/{name}/sync") { _, context in
-            try await hub.syncApp(named: try context.parameters.require("name"), initiatedBy: context.principal!)
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .sync, .applications, try await hub.appObject(name)) {
+                try await hub.syncApp(named: name, initiatedBy: context.caller)
+            }
         }
         api.post("/applications/{name}/refresh") { _, context in
-            try await hub.refresh(appNamed: try context.parameters.require("name"))
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.refresh(appNamed: name) }
         }
 
         // Projects
         api.post("/projects") { request, context -> EditedResponse<ProjectView> in
             let body = try await request.decode(as: ProjectView.self, context: context)
-            return .init(status: .created, response: try await hub.createProject(body))
+            return .init(status: .created, response: try await g.run(context, .create, .projects, body.name) { try await hub.createProject(body) })
         }
-        api.get("/projects") { _, _ in ListResponse(items: try await hub.projects()) }
-        api.get("/projects/{name}") { _, context in try await hub.project(named: try context.parameters.require("name")) }
+        api.get("/projects") { _, context in
+            ListResponse(items: try await g.filter(context, .projects, try await hub.projects()) { $0.name })
+        }
+        api.get("/projects/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .projects, name, audited: false) { try await hub.project(named: name) }
+        }
         api.put("/projects/{name}") { request, context in
             let body = try await request.decode(as: ProjectView.self, context: context)
             let name = try context.parameters.require("name")
             guard body.name == name else {
                 throw HubError(.invalid, "the body names project \"\(body.name)\" but the URL names \"\(name)\"; a project cannot be renamed")
             }
-            return try await hub.updateProject(named: name, spec: body.spec)
+            return try await g.run(context, .update, .projects, name) { try await hub.updateProject(named: name, spec: body.spec) }
         }
         api.delete("/projects/{name}") { _, context -> HTTPResponse.Status in
-            try await hub.deleteProject(named: try context.parameters.require("name"))
+            let name = try context.parameters.require("name")
+            try await g.run(context, .delete, .projects, name) { try await hub.deleteProject(named: name) }
             return .noContent
         }
+
+        // Accounts and tokens (the domain checks who may, since "yourself" needs no policy).
+        api.put("/accounts/{name}/password") { request, context -> HTTPResponse.Status in
+            let body = try await request.decode(as: PasswordUpdateRequest.self, context: context)
+            try await hub.updatePassword(context.caller, account: try context.parameters.require("name"), body)
+            return .noContent
+        }
+        api.post("/tokens") { request, context -> EditedResponse<TokenCreateResponse> in
+            let body = try await request.decode(as: TokenCreateRequest.self, context: context)
+            return .init(status: .created, response: try await hub.generateToken(context.caller, body))
+        }
+        api.get("/tokens") { _, context in ListResponse(items: try await hub.tokens(context.caller)) }
+        api.delete("/tokens/{id}") { _, context -> HTTPResponse.Status in
+            try await hub.revokeToken(context.caller, id: try context.parameters.require("id"))
+            return .noContent
+        }
+
+        // RBAC and audit
+        api.post("/rbac/can") { request, context in
+            let body = try await request.decode(as: RBACCanRequest.self, context: context)
+            return try await hub.explain(context.caller, body)
+        }
+        api.get("/audit") { request, context in
+            try await g.run(context, .get, .audit, "*", audited: false) {
+                ListResponse(items: try await hub.auditEvents(
+                    limit: request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100,
+                    before: request.uri.queryParameters.get("before").flatMap(Int64.init)))
+            }
+        }
         return router
+    }
+}
+
+/// RBAC and audit around one handler: refuse (audited, 403) unless policy allows, then run the
+/// handler and record how the change ended.
+struct Guard: Sendable {
+    let hub: Hub
+
+    func run<T: Sendable>(_ context: HubRequestContext, _ action: HubRBAC.Action, _ resource: Resource, _ object: String,
+                          audited: Bool = true, detail: String? = nil, _ body: () async throws -> T) async throws -> T {
+        let caller = context.caller
+        try await hub.authorize(caller, action, resource, object)
+        guard audited else { return try await body() }
+        do {
+            let result = try await body()
+            await hub.audit(caller, action.rawValue, resource.rawValue, object, outcome: "succeeded", detail: detail)
+            return result
+        } catch {
+            // A project refusing the app is a denial, not a malfunction.
+            let denied = (error as? HubError)?.kind == .forbidden
+            await hub.audit(caller, action.rawValue, resource.rawValue, object, outcome: denied ? "denied" : "failed", detail: "\(error)")
+            throw error
+        }
+    }
+
+    /// Only what the caller may `get`.
+    func filter<T: Sendable>(_ context: HubRequestContext, _ resource: Resource, _ items: [T], object: (T) -> String) async throws -> [T] {
+        var out: [T] = []
+        for item in items where try await hub.can(context.caller, .get, resource, object(item)) { out.append(item) }
+        return out
     }
 }

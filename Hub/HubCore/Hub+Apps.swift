@@ -8,6 +8,9 @@ extension Hub {
     public func createApp(_ spec: AppSpec) async throws -> AppView {
         try Validation.name(spec.name, what: "application")
         guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: a local path or file:// URL of a Git repository") }
+        if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
+            throw HubError(.invalid, "--path \"\(spec.path)\" leaves the repository: give a directory relative to the repository root, without \"..\"")
+        }
         guard !spec.namespace.isEmpty else { throw HubError(.invalid, "--namespace is required: the namespace objects without one are deployed to") }
         for option in spec.syncPolicy.syncOptions where !SyncOption.known.contains(option) {
             throw HubError(.invalid, "unknown sync option \"\(option)\"; known: \(SyncOption.known.sorted().joined(separator: ", "))")
@@ -159,6 +162,8 @@ extension Hub {
                 r.renderedAt = now()
                 try await store.saveRender(r)
                 logger.warning("project forbids the rendered manifests", metadata: ["app": "\(app.name)", "project": "\(app.project)", "refusals": "\(refusals.count)"])
+                await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied",
+                            detail: "revision \(output.commit.sha.prefix(8)): " + refusals.joined(separator: "; "))
                 return
             }
             let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)

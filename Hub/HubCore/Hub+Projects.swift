@@ -14,6 +14,7 @@ extension Hub {
         } catch StoreError.conflict {
             throw HubError(.conflict, "project \"\(p.name)\" already exists; change it with `hawser proj set` or pick another name")
         }
+        await rbac.projectsChanged()
         logger.info("project created", metadata: ["project": "\(p.name)"])
         return try await project(named: p.name)
     }
@@ -53,6 +54,7 @@ extension Hub {
         } catch StoreError.notFound {
             throw HubError(.notFound, "project \"\(name)\" not found; `hawser proj list` shows the existing ones")
         }
+        await rbac.projectsChanged()
         logger.info("project updated", metadata: ["project": "\(name)"])
         for app in try await store.apps() where app.project == name {
             do { try await poll(appNamed: app.name) } catch {
@@ -73,6 +75,7 @@ extension Hub {
         } catch StoreError.conflict(let message) {
             throw HubError(.conflict, message)
         }
+        await rbac.projectsChanged()
         logger.info("project deleted", metadata: ["project": "\(name)"])
     }
 

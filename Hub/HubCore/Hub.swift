@@ -1,6 +1,8 @@
 import Foundation
 import HawserProtocol
+import HubAuth
 import HubPKI
+import HubRBAC
 import HubStore
 import Logging
 import NIOPosix
@@ -18,15 +20,21 @@ public final class Hub: Sendable {
     let logger: Logger
     /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
     let now: @Sendable () -> Date
+    let sessionTokens: SessionTokens
+    let rbac: RBACState
 
     public init(
         configuration: HubConfiguration,
         store: any HubStore,
         authority: CertificateAuthority,
+        sessionTokens: SessionTokens,
+        rbac: RBACConfiguration = RBACConfiguration(),
         threadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "hawser.hub"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.sessionTokens = sessionTokens
+        self.rbac = RBACState(configuration: rbac)
         self.configuration = configuration
         self.store = store
         self.authority = authority
@@ -60,15 +68,19 @@ public final class Hub: Sendable {
         }
     }
 
-    /// Who is calling, from a bearer token; `nil` when the token is not known.
-    public func authenticate(bearer token: String) async throws -> Principal? {
-        let hash = Secrets.hash(token)
-        return try await store.adminTokenHashes().contains(hash) ? Principal(name: "admin") : nil
-    }
 }
 
-/// The caller of an API request. RBAC (policy.csv) decides on this in a later issue.
+/// The caller of an API request: the RBAC subject (a user, a local account or a project
+/// token's `proj:<project>:<role>`) and the SSO groups its login established.
 public struct Principal: Sendable, Hashable {
     public let name: String
-    public init(name: String) { self.name = name }
+    public let groups: [String]
+    /// The login session the request came with, so logout can end it.
+    public let sessionID: String?
+
+    public init(name: String, groups: [String] = [], sessionID: String? = nil) {
+        self.name = name
+        self.groups = groups
+        self.sessionID = sessionID
+    }
 }

@@ -41,6 +41,9 @@ public final class AgentGateway: Service, Sendable {
         let channel: NIOAsyncChannel<FrameChannel, Never>
         let configuration: Configuration
         public var port: Int { channel.channel.localAddress?.port ?? configuration.port }
+
+        /// Unbinds the port when the hub cannot start after binding it.
+        public func close() async throws { try await channel.channel.close() }
     }
 
     public static func bind(_ configuration: Configuration) async throws -> Listener {

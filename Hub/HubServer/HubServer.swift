@@ -1,6 +1,8 @@
 import Foundation
 import HawserProtocol
+import HawserWire
 import HubAPI
+import HubAuth
 import HubCore
 import HubGateway
 import HubPKI
@@ -27,6 +29,12 @@ public final class HubServer: Sendable {
         public var heartbeatInterval: Duration = .seconds(10)
         public var agentCertificateLifetime: TimeInterval = 30 * 86400
         public var bootstrapTokenLifetime: TimeInterval = 3600
+        /// policy.csv (Argo CD's format), re-read when it changes; nil: only the built-in roles.
+        public var rbacPolicyFile: String?
+        /// policy.csv text, for tests and embedding (used when no file is given).
+        public var rbacPolicyCSV: String = ""
+        /// Argo CD's `policy.default`: the role every logged-in caller has ("" = none).
+        public var rbacDefaultRole: String = ""
         /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
         public var now: @Sendable () -> Date = { Date() }
         public init() {}
@@ -59,12 +67,25 @@ public final class HubServer: Sendable {
             serverCertificatePEM: identity.serverCertificatePEM, serverKeyPEM: identity.serverKeyPEM,
             caCertificatePEM: identity.authority.certificatePEM))
         let advertise = options.advertiseAddress ?? "127.0.0.1:\(listener.port)"
+        let sessionKeyPath = dir + "/session-signing-key.pem"
+        if !FileManager.default.fileExists(atPath: sessionKeyPath) {
+            try SecretFile.write(SessionTokens.newPrivateKeyPEM(), to: sessionKeyPath)
+        }
+        let sessionTokens = try await SessionTokens(privateKeyPEM: try String(contentsOfFile: sessionKeyPath, encoding: .utf8), now: options.now)
         let hub = Hub(
             configuration: HubConfiguration(
                 advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
                 pollInterval: options.pollInterval, agentCertificateLifetime: options.agentCertificateLifetime,
                 bootstrapTokenLifetime: options.bootstrapTokenLifetime),
-            store: store, authority: identity.authority, logger: logger, now: options.now)
+            store: store, authority: identity.authority, sessionTokens: sessionTokens,
+            rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
+            logger: logger, now: options.now)
+        do {
+            try await hub.checkPolicy()
+        } catch {
+            try? await listener.close()
+            throw HubStartError("\(error)")
+        }
         let gateway = AgentGateway(hub: hub, listener: listener, logger: logger)
         let adminToken = try await hub.bootstrapAdminToken()
 

@@ -66,6 +66,24 @@ public protocol HubStore: Sendable {
     /// Throws `notFound`, or `conflict` while applications still belong to the project.
     func deleteProject(named: String) async throws
 
+    // MARK: Accounts, API tokens, sessions, audit
+
+    func account(named: String) async throws -> AccountRecord?
+    /// Creates or replaces (by name).
+    func saveAccount(_ a: AccountRecord) async throws
+    func addAPIToken(_ t: APITokenRecord) async throws
+    func apiToken(hash: String) async throws -> APITokenRecord?
+    /// Oldest first, revoked ones included.
+    func apiTokens() async throws -> [APITokenRecord]
+    /// Throws `notFound`; revoking twice keeps the first time.
+    func revokeAPIToken(id: String, at: Date) async throws
+    func addSession(_ s: SessionRecord) async throws
+    func session(id: String) async throws -> SessionRecord?
+    func revokeSession(id: String, at: Date) async throws
+    func appendAudit(_ e: AuditRecord) async throws
+    /// Newest first, `limit` entries with ids below `beforeID` (paging backwards).
+    func auditEvents(limit: Int, beforeID: Int64?) async throws -> [AuditRecord]
+
     // MARK: Admin tokens
 
     /// Hex SHA-256 hashes of the admin API tokens, oldest first.

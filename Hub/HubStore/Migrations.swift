@@ -13,6 +13,7 @@ enum Migrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2-projects", migrate: v2Projects)
+        migrator.registerMigration("v3-auth", migrate: v3Auth)
         return migrator
     }
 
@@ -106,5 +107,51 @@ enum Migrations {
         let now = Date().timeIntervalSince1970
         try db.execute(sql: "INSERT INTO project (name, spec, created_at, updated_at) VALUES ('default', ?, ?, ?)",
                        arguments: [try JSONColumn.encode(ProjectSpec.permissive), now, now])
+    }
+
+    /// Local accounts, API tokens, login sessions and the audit trail.
+    static func v3Auth(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE account (
+                name TEXT PRIMARY KEY NOT NULL,
+                password_hash TEXT,
+                enabled INTEGER NOT NULL DEFAULT 1,
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE TABLE api_token (
+                id TEXT PRIMARY KEY NOT NULL,
+                token_hash TEXT NOT NULL UNIQUE,
+                subject TEXT NOT NULL,
+                project TEXT,
+                role TEXT,
+                description TEXT,
+                created_by TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                expires_at REAL,
+                revoked_at REAL
+            );
+            CREATE TABLE session (
+                id TEXT PRIMARY KEY NOT NULL,
+                subject TEXT NOT NULL,
+                groups TEXT NOT NULL DEFAULT '[]',
+                method TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                expires_at REAL NOT NULL,
+                revoked_at REAL
+            );
+            CREATE TABLE audit_event (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                at REAL NOT NULL,
+                actor TEXT NOT NULL,
+                actor_groups TEXT NOT NULL DEFAULT '[]',
+                action TEXT NOT NULL,
+                resource TEXT NOT NULL,
+                object TEXT NOT NULL,
+                outcome TEXT NOT NULL,
+                detail TEXT
+            );
+            CREATE INDEX audit_event_at ON audit_event(at);
+            """)
     }
 }

@@ -43,6 +43,14 @@ public struct ClusterCreateRequest: Codable, Sendable {
         self.labels = labels
         self.tokenTTLSeconds = tokenTTLSeconds
     }
+
+    /// Only `name` is required.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decode(String.self, forKey: .name)
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        tokenTTLSeconds = try c.decodeIfPresent(Double.self, forKey: .tokenTTLSeconds)
+    }
 }
 
 public struct ClusterView: Codable, Sendable {
@@ -193,5 +201,165 @@ public struct ProjectView: Codable, Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.applications = applications
+    }
+}
+
+// MARK: Sessions, accounts and tokens
+
+/// `POST /api/v1/session`: a local account's name and password, or an SSO ID token from the
+/// company's identity provider (what `hawser login --sso` obtains).
+public struct LoginRequest: Codable, Sendable {
+    public var username: String?
+    public var password: String?
+    public var idToken: String?
+    public var nonce: String?
+
+    public init(username: String? = nil, password: String? = nil, idToken: String? = nil, nonce: String? = nil) {
+        self.username = username
+        self.password = password
+        self.idToken = idToken
+        self.nonce = nonce
+    }
+}
+
+/// A hub session token and whom it stands for.
+public struct SessionResponse: Codable, Sendable {
+    public var token: String
+    public var subject: String
+    public var groups: [String]
+    public var expiresAt: Date
+
+    public init(token: String, subject: String, groups: [String], expiresAt: Date) {
+        self.token = token
+        self.subject = subject
+        self.groups = groups
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `GET /api/v1/session`: who the caller is.
+public struct UserInfo: Codable, Sendable {
+    public var subject: String
+    public var groups: [String]
+    public init(subject: String, groups: [String]) {
+        self.subject = subject
+        self.groups = groups
+    }
+}
+
+/// `PUT /api/v1/accounts/{name}/password`.
+public struct PasswordUpdateRequest: Codable, Sendable {
+    public var currentPassword: String?
+    public var newPassword: String
+    public init(currentPassword: String?, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+}
+
+/// `POST /api/v1/tokens`: a project role token (`project` + `role`) or a local account's token
+/// (`account`).
+public struct TokenCreateRequest: Codable, Sendable {
+    public var project: String?
+    public var role: String?
+    public var account: String?
+    public var expiresInSeconds: Double?
+    public var description: String?
+
+    public init(project: String? = nil, role: String? = nil, account: String? = nil, expiresInSeconds: Double? = nil, description: String? = nil) {
+        self.project = project
+        self.role = role
+        self.account = account
+        self.expiresInSeconds = expiresInSeconds
+        self.description = description
+    }
+}
+
+/// An API token as listed (never the token itself).
+public struct TokenView: Codable, Sendable, Hashable {
+    public var id: String
+    public var subject: String
+    public var project: String?
+    public var role: String?
+    public var description: String?
+    public var createdBy: String
+    public var createdAt: Date
+    public var expiresAt: Date?
+    public var revokedAt: Date?
+
+    public init(id: String, subject: String, project: String?, role: String?, description: String?, createdBy: String, createdAt: Date, expiresAt: Date?, revokedAt: Date?) {
+        self.id = id
+        self.subject = subject
+        self.project = project
+        self.role = role
+        self.description = description
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}
+
+/// The answer to `POST /api/v1/tokens`: the token, shown this once.
+public struct TokenCreateResponse: Codable, Sendable {
+    public var token: String
+    public var info: TokenView
+    public init(token: String, info: TokenView) {
+        self.token = token
+        self.info = info
+    }
+}
+
+/// `POST /api/v1/rbac/can`: may `subject` (default: the caller) do `action` on `resource`
+/// `object`? The answer names the policy line that decided.
+public struct RBACCanRequest: Codable, Sendable {
+    public var subject: String?
+    public var groups: [String]?
+    public var action: String
+    public var resource: String
+    public var object: String?
+
+    public init(subject: String?, groups: [String]?, action: String, resource: String, object: String?) {
+        self.subject = subject
+        self.groups = groups
+        self.action = action
+        self.resource = resource
+        self.object = object
+    }
+}
+
+public struct RBACCanResponse: Codable, Sendable {
+    public var allowed: Bool
+    public var reason: String
+    public var lines: [String]
+    public init(allowed: Bool, reason: String, lines: [String]) {
+        self.allowed = allowed
+        self.reason = reason
+        self.lines = lines
+    }
+}
+
+/// One entry of the audit trail (`GET /api/v1/audit`).
+public struct AuditEventView: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var at: Date
+    public var actor: String
+    public var groups: [String]
+    public var action: String
+    public var resource: String
+    public var object: String
+    public var outcome: String
+    public var detail: String?
+
+    public init(id: Int64, at: Date, actor: String, groups: [String], action: String, resource: String, object: String, outcome: String, detail: String?) {
+        self.id = id
+        self.at = at
+        self.actor = actor
+        self.groups = groups
+        self.action = action
+        self.resource = resource
+        self.object = object
+        self.outcome = outcome
+        self.detail = detail
     }
 }

@@ -18,6 +18,8 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "Seconds between Git polls.") var pollInterval: Double = 180
     @Option(help: "Seconds between heartbeats; a peer silent for three is dropped.") var heartbeatInterval: Double = 10
     @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
+    @Option(help: "RBAC policy in Argo CD's policy.csv format; re-read when it changes. Without it only the built-in roles exist (admin has role:admin).") var rbacPolicy: String?
+    @Option(help: "Argo CD's policy.default: a role every logged-in caller has, e.g. role:readonly. Default: none.") var rbacDefaultRole: String = ""
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
 
     func run() async throws {
@@ -32,6 +34,8 @@ struct HawserHub: AsyncParsableCommand {
         o.pollInterval = .milliseconds(Int(pollInterval * 1000))
         o.heartbeatInterval = .milliseconds(Int(heartbeatInterval * 1000))
         o.agentCertificateLifetime = agentCertificateHours * 3600
+        o.rbacPolicyFile = rbacPolicy
+        o.rbacDefaultRole = rbacDefaultRole
         let server = try await HubServer.start(o)
         let info = server.hub.versionInfo()
         print("Hawser hub \(info.version)")

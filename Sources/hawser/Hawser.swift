@@ -10,7 +10,7 @@ struct Hawser: AsyncParsableCommand {
         commandName: "hawser",
         abstract: "Manage a Hawser hub: clusters, applications and projects.",
         version: "0.1.0",
-        subcommands: [Login.self, Version.self, ClusterCommand.self, AppCommand.self, ProjectCommand.self])
+        subcommands: [Login.self, Logout.self, Version.self, ClusterCommand.self, AppCommand.self, ProjectCommand.self, AccountCommand.self, AdminCommand.self, AuditCommand.self])
 }
 
 /// Connection flags shared by every command.
@@ -58,16 +58,45 @@ func ago(_ date: Date?) -> String {
 }
 
 struct Login: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Save the hub's address and a token for later commands.")
-    @Option(help: "Hub API URL, e.g. http://127.0.0.1:8080.") var server: String
-    @Option(help: "API token (the admin token the hub printed on first start).") var token: String
+    static let configuration = CommandConfiguration(abstract: "Log in to a hub (API token, or a local account's password) and save the session for later commands.")
+    @Option(help: "Hub API URL, e.g. http://127.0.0.1:8080 (default: the saved one).") var server: String?
+    @Option(help: "An API token (the admin token the hub printed on first start, or one from `hawser account generate-token`).") var token: String?
+    @Option(help: "Local account name, e.g. admin.") var username: String?
+    @Option(help: "Password (default: HAWSER_PASSWORD, else asked).") var password: String?
 
     func run() async throws {
-        let client = HubClient(server: server, token: token)
-        let _: ListResponse<ClusterView> = try await client.get("/api/v1/clusters")
-        try CLIConfig(server: server, token: token).save()
-        print("Logged in to \(server). Settings saved in \(CLIConfig.path).")
+        guard let server = server ?? CLIConfig.load()?.server else { throw ValidationError("--server is required the first time") }
+        let session: String
+        if let token {
+            session = token
+        } else if let username {
+            let password = password ?? ProcessInfo.processInfo.environment["HAWSER_PASSWORD"] ?? readPassword("Password for \(username): ")
+            let r: SessionResponse = try await HubClient(server: server, token: nil).post("/api/v1/session", LoginRequest(username: username, password: password))
+            session = r.token
+        } else {
+            throw ValidationError("give --token, or --username (and --password)")
+        }
+        let me: UserInfo = try await HubClient(server: server, token: session).get("/api/v1/session")
+        try CLIConfig(server: server, token: session).save()
+        print("Logged in to \(server) as \(me.subject)\(me.groups.isEmpty ? "" : " (groups: \(me.groups.joined(separator: ", ")))"). Settings saved in \(CLIConfig.path).")
     }
+}
+
+struct Logout: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "End the saved login session (its token stops working everywhere) and forget it.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await global.client().delete("/api/v1/session")
+        if let saved = CLIConfig.load() { try CLIConfig(server: saved.server, token: nil).save() }
+        print("Logged out.")
+    }
+}
+
+/// Reads a line from the terminal without echoing it.
+func readPassword(_ prompt: String) -> String {
+    guard let p = getpass(prompt) else { return "" }
+    return String(cString: p)
 }
 
 struct Version: AsyncParsableCommand {

@@ -22,6 +22,10 @@ struct HubClient {
         try await send(.PUT, path, body: body)
     }
 
+    func putNoContent<B: Encodable>(_ path: String, _ body: B) async throws {
+        let _: Empty? = try await send(.PUT, path, body: body)
+    }
+
     func delete(_ path: String) async throws {
         let _: Empty? = try await send(.DELETE, path, body: Optional<Empty>.none)
     }
@@ -68,7 +72,7 @@ extension String {
 /// Where `hawser login` keeps the server and token (0600).
 struct CLIConfig: Codable {
     var server: String
-    var token: String
+    var token: String?
 
     static var path: String {
         let env = ProcessInfo.processInfo.environment

@@ -74,8 +74,9 @@ struct APITests {
                 let path = "/api/v1/namespaces/default/configmaps"
                 let list = try await http.execute(c.request(path), timeout: .seconds(10)).json()
                 let rv = try #require(list[path: ["metadata", "resourceVersion"]]?.stringValue)
-                // The server ends the watch after timeoutSeconds, as client-go expects; we read until then.
-                let watch = try await http.execute(c.request("\(path)?watch=true&resourceVersion=\(rv)&timeoutSeconds=2"), timeout: .seconds(30))
+                // The server ends the watch after timeoutSeconds, as client-go expects; we read until then
+                // (5 s: the three writes below must land inside it even on a loaded CI machine).
+                let watch = try await http.execute(c.request("\(path)?watch=true&resourceVersion=\(rv)&timeoutSeconds=5"), timeout: .seconds(30))
                 #expect(watch.status.code == 200)
 
                 var create = c.request(path, body: ["apiVersion": "v1", "kind": "ConfigMap", "metadata": ["name": "watched"], "data": ["a": "1"]])

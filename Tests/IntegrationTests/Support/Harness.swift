@@ -120,7 +120,8 @@ struct ClusterSetup {
     let agent: AgentHarness
     let kubeconfig: String
 
-    static func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1)) async throws -> ClusterSetup {
+    static func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1),
+                      hub configure: (inout HubServer.Options) -> Void = { _ in }) async throws -> ClusterSetup {
         var logger = Logger(label: "test.kubesim")
         logger.logLevel = .warning
         var config = KubeSimConfiguration()
@@ -128,7 +129,7 @@ struct ClusterSetup {
         let sim = try await KubeSim.start(config, logger: logger)
         let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
         try sim.writeKubeconfig(to: kubeconfig)
-        let hub = try await HubHarness.start()
+        let hub = try await HubHarness.start(configure: configure)
         let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig, resync: resync)
         return ClusterSetup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)
     }

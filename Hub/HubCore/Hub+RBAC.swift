@@ -1,0 +1,112 @@
+import Foundation
+import HawserProtocol
+import HubRBAC
+import HubStore
+
+/// Where the hub's policy.csv comes from and who gets what by default.
+public struct RBACConfiguration: Sendable {
+    /// policy.csv text given directly (tests, `--rbac-policy` already read).
+    public var policyCSV: String
+    /// A policy.csv file, re-read when it changes, so an operator edits policy without a restart.
+    public var policyFile: String?
+    /// Argo CD's `policy.default`: a role every authenticated caller holds ("" = none; deny by default).
+    public var defaultRole: String
+
+    public init(policyCSV: String = "", policyFile: String? = nil, defaultRole: String = "") {
+        self.policyCSV = policyCSV
+        self.policyFile = policyFile
+        self.defaultRole = defaultRole
+    }
+}
+
+/// The current enforcer, rebuilt when policy.csv or a project's roles change. A policy file
+/// edited into an invalid state keeps the last valid enforcer (and says so in the log), so a
+/// typo cannot lock everybody out or let everybody in.
+actor RBACState {
+    let configuration: RBACConfiguration
+    private var enforcer: Enforcer?
+    private var builtFrom: (policy: String, projectsGeneration: Int)?
+    private var projectsGeneration = 0
+
+    init(configuration: RBACConfiguration) { self.configuration = configuration }
+
+    func projectsChanged() { projectsGeneration += 1 }
+
+    func policyText() throws -> String {
+        guard let file = configuration.policyFile else { return configuration.policyCSV }
+        do { return try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw HubError(.unavailable, "cannot read the RBAC policy \(file): \(error.localizedDescription)")
+        }
+    }
+
+    func current(projects: () async throws -> [ProjectRecord], log: (String) -> Void) async throws -> Enforcer {
+        let text = try policyText()
+        if let enforcer, let builtFrom, builtFrom.policy == text, builtFrom.projectsGeneration == projectsGeneration { return enforcer }
+        let generation = projectsGeneration
+        let bindings = try await projects().flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
+        do {
+            let built = try Enforcer(policyCSV: text, policyDefault: configuration.defaultRole, projectRoles: bindings,
+                                     source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv")
+            enforcer = built
+            builtFrom = (text, generation)
+            return built
+        } catch {
+            let message = error.diagnostics.map(\.description).joined(separator: "; ")
+            guard let enforcer else { throw HubError(.unavailable, "the RBAC policy is invalid: \(message)") }
+            log("the RBAC policy is invalid; still using the last valid one: \(message)")
+            builtFrom = (text, generation)
+            return enforcer
+        }
+    }
+}
+
+extension Hub {
+    func enforcer() async throws -> Enforcer {
+        try await rbac.current(projects: { try await store.projects() }, log: { logger.error("\($0)") })
+    }
+
+    /// Builds the enforcer once: an invalid policy.csv stops the hub at start, with every
+    /// error and its line.
+    public func checkPolicy() async throws {
+        _ = try await enforcer()
+    }
+
+    /// Checks policy.csv; a refusal is audited and thrown as 403 with the reason.
+    public func authorize(_ p: Principal, _ action: HubRBAC.Action, _ resource: Resource, _ object: String) async throws {
+        let decision = try await enforcer().decide(AccessRequest(subject: p.name, groups: p.groups, resource: resource, action: action, object: object))
+        guard decision.allowed else {
+            await audit(p, action.rawValue, resource.rawValue, object, outcome: "denied", detail: decision.reason)
+            logger.notice("permission denied", metadata: ["subject": "\(p.name)", "action": "\(action.rawValue)", "resource": "\(resource.rawValue)", "object": "\(object)"])
+            throw HubError(.forbidden, "permission denied: \(decision.reason)")
+        }
+    }
+
+    /// Whether `p` may; for filtering lists (nothing is audited: not seeing is not an attempt).
+    public func can(_ p: Principal, _ action: HubRBAC.Action, _ resource: Resource, _ object: String) async throws -> Bool {
+        try await enforcer().decide(AccessRequest(subject: p.name, groups: p.groups, resource: resource, action: action, object: object)).allowed
+    }
+
+    /// `hawser admin rbac can`: the decision and the lines behind it. Asking about someone else
+    /// needs `accounts get`.
+    public func explain(_ p: Principal, _ q: RBACCanRequest) async throws -> RBACCanResponse {
+        let subject = q.subject ?? p.name
+        if subject != p.name { try await authorize(p, .get, .accounts, subject) }
+        let request: AccessRequest
+        do {
+            request = try AccessRequest.parse(subject: subject, groups: q.subject == nil ? p.groups : (q.groups ?? []),
+                                              action: q.action, resource: q.resource, object: q.object)
+        } catch {
+            throw HubError(.invalid, "\(error)")
+        }
+        let d = try await enforcer().decide(request)
+        return RBACCanResponse(allowed: d.allowed, reason: d.reason, lines: d.decidingLines)
+    }
+
+    /// The RBAC object of an application: `<project>/<name>`. An app that does not exist
+    /// yields an object no project policy covers, so asking about it is refused like asking
+    /// about someone else's app (403, not 404: names of other teams' apps do not leak).
+    public func appObject(_ name: String) async throws -> String {
+        guard let a = try await store.app(named: name) else { return "<unknown>/\(name)" }
+        return "\(a.project)/\(a.name)"
+    }
+}

@@ -34,6 +34,15 @@ struct AppRenderer: Sendable {
             } catch {
                 return Output(commit: info, result: .failure(RenderFailure(condition: AppCondition(type: "ComparisonError", message: "\(error)"))))
             }
+            // A symbolic link that leaves the repository (absolute, or `..` past the root) could
+            // make the hub read its own files: the whole revision is refused, as Argo CD does.
+            // Links that stay inside are not followed (their targets render where they live).
+            let escaping = files.compactMap { f in f.symlinkTarget.flatMap { Self.escapes(link: f.path, target: $0) ? "\(f.path) -> \($0)" : nil } }
+            if !escaping.isEmpty {
+                return Output(commit: info, result: .failure(RenderFailure(condition: AppCondition(
+                    type: "InvalidSpecError",
+                    message: "out-of-bounds symlinks in \(path) at \(commit.sha.prefix(8)): \(escaping.joined(separator: ", ")); links may not point outside the repository, nothing of this revision is applied"))))
+            }
             do {
                 let manifests = try DirectoryRenderer(recurse: true).render(files: files.filter { !$0.isSymlink }.map { ($0.path, $0.data) }, under: path)
                 return Output(commit: info, result: .success(manifests))
@@ -41,6 +50,23 @@ struct AppRenderer: Sendable {
                 return Output(commit: info, result: .failure(RenderFailure(condition: AppCondition(type: "ComparisonError", message: "failed to render \(path) at \(commit.sha.prefix(8)): \(error)"))))
             }
         }
+    }
+
+    /// Whether a link at `link` (repository-relative) pointing at `target` resolves outside the
+    /// repository root.
+    static func escapes(link: String, target: String) -> Bool {
+        if target.hasPrefix("/") { return true }
+        var parts = link.split(separator: "/").dropLast().map(String.init)
+        for part in target.split(separator: "/") {
+            switch part {
+            case ".": continue
+            case "..":
+                if parts.isEmpty { return true }
+                parts.removeLast()
+            default: parts.append(String(part))
+            }
+        }
+        return false
     }
 
     /// Digest of the manifests' canonical JSON: equal digests mean nothing to re-send.

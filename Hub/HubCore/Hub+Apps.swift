@@ -146,10 +146,14 @@ extension Hub {
             // Nothing of a broken revision is applied: previous manifests stay assigned.
             var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
             r.commit = RenderedCommit(output.commit)
+            let changed = r.conditions != [failure.condition]
             r.conditions = [failure.condition]
             r.renderedAt = now()
             try await store.saveRender(r)
             logger.warning("render failed", metadata: ["app": "\(app.name)", "error": "\(failure.condition.message)"])
+            if changed, failure.condition.type == "InvalidSpecError" {
+                await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied", detail: failure.condition.message)
+            }
         case .success(let manifests):
             let project = try await requireProject(app.project)
             let refusals = (Self.appRefusal(app, project).map { ["application \(app.name): \($0)"] } ?? [])
@@ -158,12 +162,16 @@ extension Hub {
                 // Argo CD's InvalidSpecError: nothing of this revision reaches the cluster.
                 var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
                 r.commit = RenderedCommit(output.commit)
-                r.conditions = [AppCondition(type: "InvalidSpecError", message: "project \"\(app.project)\" forbids \(output.commit.sha.prefix(8)); nothing of it is applied: " + refusals.joined(separator: "; "))]
+                let condition = AppCondition(type: "InvalidSpecError", message: "project \"\(app.project)\" forbids \(output.commit.sha.prefix(8)); nothing of it is applied: " + refusals.joined(separator: "; "))
+                let changed = r.conditions != [condition]
+                r.conditions = [condition]
                 r.renderedAt = now()
                 try await store.saveRender(r)
                 logger.warning("project forbids the rendered manifests", metadata: ["app": "\(app.name)", "project": "\(app.project)", "refusals": "\(refusals.count)"])
-                await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied",
-                            detail: "revision \(output.commit.sha.prefix(8)): " + refusals.joined(separator: "; "))
+                if changed {
+                    await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied",
+                                detail: "revision \(output.commit.sha.prefix(8)): " + refusals.joined(separator: "; "))
+                }
                 return
             }
             let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)

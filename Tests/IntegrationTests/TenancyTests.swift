@@ -331,4 +331,31 @@ import Testing
         #expect(!r.ok && r.stderr.contains("401"), "after logout: \(r.stderr)")
         await h.stop()
     }
+
+    @Test func symlinksThatLeaveTheRepositoryRefuseTheRevision() async throws {
+        let s = try await ClusterSetup.start("links")
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap("linked"), "elsewhere/cm.yaml": Self.configMap("other")])
+        // An app directory holding a link to a file outside the repository, and an app whose
+        // path itself is a link out of it.
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/app/passwd.yaml", withDestinationPath: "../../../../etc/passwd")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/outside", withDestinationPath: "/etc")
+        try FileManager.default.createSymbolicLink(atPath: repo.path + "/app/inside.yaml", withDestinationPath: "../elsewhere/cm.yaml")
+        _ = try await repo.git(["add", "-A"])
+        _ = try await repo.git(["-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "links"])
+        let hub = s.hub.hub
+        _ = try await hub.createApp(AppSpec(name: "links", repoURL: repo.path, path: "app", cluster: "links", namespace: "default",
+                                            syncPolicy: SyncPolicy(automated: true)))
+        let message = try #require(try await hub.app(named: "links").conditions.first { $0.type == "InvalidSpecError" }?.message)
+        #expect(message.contains("app/passwd.yaml -> ../../../../etc/passwd") && !message.contains("inside.yaml"), "\(message)")
+        #expect(try await hub.auditEvents(limit: 10).contains { $0.object == "default/links" && $0.outcome == "denied" })
+
+        _ = try await hub.createApp(AppSpec(name: "outside", repoURL: repo.path, path: "outside", cluster: "links", namespace: "default",
+                                            syncPolicy: SyncPolicy(automated: true)))
+        let outside = try await hub.app(named: "outside")
+        #expect(!outside.conditions.isEmpty && outside.targetCommit != nil, "\(outside.conditions)")
+        try await Task.sleep(for: .seconds(2))
+        #expect(await s.configMap("linked") == nil, "nothing of the refused revision is applied")
+        #expect(await s.configMap("other") == nil)
+        await s.stop()
+    }
 }

@@ -59,6 +59,7 @@ let package = Package(
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "_CryptoExtras", package: "swift-crypto"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Hub/HubAuth"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift")], path: "Hub/HubStore"),
         .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
@@ -88,10 +89,10 @@ let package = Package(
         ] + nio + x509, path: "Sources/KubeSim"),
 
         // MARK: Executables
-        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
+        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubAuth", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
         .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
-            "HawserProtocol", "HawserWire", "Yams",
+            "HawserProtocol", "HawserWire", "Yams", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Sources/hawser"),
@@ -99,13 +100,26 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
-        .testTarget(name: "HubAuthTests", dependencies: ["HubAuth", "HawserProtocol", subprocess], path: "Tests/HubAuthTests"),
+        // Real servers tests start (an OpenID provider): shared by the auth and integration tests.
+        .target(name: "OIDCTestSupport", dependencies: [
+            "HubAuth", subprocess,
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tests/OIDCTestSupport"),
+        .testTarget(name: "HubAuthTests", dependencies: [
+            "HubAuth", "HawserProtocol", "OIDCTestSupport", subprocess,
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "_CryptoExtras", package: "swift-crypto"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+        ], path: "Tests/HubAuthTests"),
         .testTarget(name: "HubRBACTests", dependencies: ["HubRBAC", "HawserProtocol"], path: "Tests/HubRBACTests"),
         .testTarget(name: "HubTests", dependencies: ["HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "HubAuth", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubPKI", "HubAuth", "OIDCTestSupport", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ] + nio + x509, path: "Tests/IntegrationTests"),

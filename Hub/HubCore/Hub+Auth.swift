@@ -147,10 +147,14 @@ extension Hub {
 }
 
 extension Hub {
-    /// `POST /api/v1/session`: password login, or an SSO ID token exchanged for a session.
+    /// `POST /api/v1/session`: password login, an SSO code from the CLI's loopback login, or an
+    /// ID token.
     public func login(_ r: LoginRequest) async throws -> SessionResponse {
         if let username = r.username, let password = r.password { return try await login(username: username, password: password) }
-        if r.idToken != nil { throw HubError(.invalid, "single sign-on is not configured on this hub (start it with --oidc-issuer …)") }
-        throw HubError(.invalid, "give a username and password, or an SSO ID token")
+        if let code = r.code, let verifier = r.codeVerifier, let redirect = r.redirectURI, let nonce = r.nonce {
+            return try await ssoLogin(code: code, codeVerifier: verifier, redirectURI: redirect, nonce: nonce)
+        }
+        if let idToken = r.idToken { return try await ssoSession(idToken: idToken, nonce: r.nonce) }
+        throw HubError(.invalid, "give a username and password, an SSO code (hawser login --sso), or an ID token")
     }
 }

@@ -22,6 +22,9 @@ public final class Hub: Sendable {
     let now: @Sendable () -> Date
     let sessionTokens: SessionTokens
     let rbac: RBACState
+    /// Single sign-on, when configured.
+    let oidc: OIDCProvider?
+    let loginAttempts = LoginAttempts()
 
     public init(
         configuration: HubConfiguration,
@@ -29,11 +32,13 @@ public final class Hub: Sendable {
         authority: CertificateAuthority,
         sessionTokens: SessionTokens,
         rbac: RBACConfiguration = RBACConfiguration(),
+        oidc: OIDCProvider? = nil,
         threadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "hawser.hub"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sessionTokens = sessionTokens
+        self.oidc = oidc
         self.rbac = RBACState(configuration: rbac)
         self.configuration = configuration
         self.store = store

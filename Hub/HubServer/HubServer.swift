@@ -35,6 +35,10 @@ public final class HubServer: Sendable {
         public var rbacPolicyCSV: String = ""
         /// Argo CD's `policy.default`: the role every logged-in caller has ("" = none).
         public var rbacDefaultRole: String = ""
+        /// Single sign-on with an OpenID Connect provider; nil: local accounts and tokens only.
+        public var oidc: OIDCConfiguration?
+        /// The hub's URL as browsers reach it (for the SSO redirect); default http://API address.
+        public var externalURL: String?
         /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
         public var now: @Sendable () -> Date = { Date() }
         public init() {}
@@ -79,6 +83,7 @@ public final class HubServer: Sendable {
                 bootstrapTokenLifetime: options.bootstrapTokenLifetime),
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
+            oidc: try options.oidc.map { try OIDCProvider(configuration: $0, now: options.now, logger: logger) },
             logger: logger, now: options.now)
         do {
             try await hub.checkPolicy()
@@ -90,8 +95,9 @@ public final class HubServer: Sendable {
         let adminToken = try await hub.bootstrapAdminToken()
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let apiPortBox = PortBox(options.apiPort)
         let app = Application(
-            router: HubRoutes.router(hub: hub),
+            router: HubRoutes.router(hub: hub, externalURL: { [apiPortBox] in options.externalURL ?? "http://\(options.apiHost):\(apiPortBox.value)" }),
             configuration: .init(address: .hostname(options.apiHost, port: options.apiPort), serverName: "hawser-hub"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? options.apiPort)
@@ -107,6 +113,7 @@ public final class HubServer: Sendable {
         }
         var apiPort: Int?
         for await p in portStream { apiPort = p }
+        if let apiPort { apiPortBox.value = apiPort }
         guard let apiPort else {
             do { try await task.value } catch { throw HubStartError("the REST API could not start on \(options.apiHost):\(options.apiPort): \(error)") }
             throw HubStartError("the REST API stopped before it started on \(options.apiHost):\(options.apiPort)")
@@ -140,4 +147,15 @@ public final class HubServer: Sendable {
 public struct HubStartError: Error, CustomStringConvertible {
     public let description: String
     init(_ d: String) { description = d }
+}
+
+/// The API port once bound (port 0 picks one), for URLs the hub builds about itself.
+final class PortBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var _value: Int
+    init(_ v: Int) { _value = v }
+    var value: Int {
+        get { lock.lock(); defer { lock.unlock() }; return _value }
+        set { lock.lock(); _value = newValue; lock.unlock() }
+    }
 }

@@ -213,13 +213,43 @@ public struct LoginRequest: Codable, Sendable {
     public var password: String?
     public var idToken: String?
     public var nonce: String?
+    /// `hawser login --sso`: the authorization code the provider sent to the CLI's loopback
+    /// redirect, with the CLI's PKCE verifier; the hub exchanges it.
+    public var code: String?
+    public var codeVerifier: String?
+    public var redirectURI: String?
 
-    public init(username: String? = nil, password: String? = nil, idToken: String? = nil, nonce: String? = nil) {
+    public init(username: String? = nil, password: String? = nil, idToken: String? = nil, nonce: String? = nil,
+                code: String? = nil, codeVerifier: String? = nil, redirectURI: String? = nil) {
         self.username = username
         self.password = password
         self.idToken = idToken
         self.nonce = nonce
+        self.code = code
+        self.codeVerifier = codeVerifier
+        self.redirectURI = redirectURI
     }
+}
+
+/// `GET /api/v1/settings` (no login needed): how to log in with SSO, if the hub offers it.
+public struct SSOSettings: Codable, Sendable {
+    public var issuer: String
+    public var clientID: String
+    public var scopes: [String]
+    public var authorizationEndpoint: String
+
+    public init(issuer: String, clientID: String, scopes: [String], authorizationEndpoint: String) {
+        self.issuer = issuer
+        self.clientID = clientID
+        self.scopes = scopes
+        self.authorizationEndpoint = authorizationEndpoint
+    }
+}
+
+public struct HubSettings: Codable, Sendable {
+    /// nil when the hub has no SSO.
+    public var sso: SSOSettings?
+    public init(sso: SSOSettings?) { self.sso = sso }
 }
 
 /// A hub session token and whom it stands for.

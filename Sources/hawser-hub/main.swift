@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import HubAuth
 import HubServer
 import Logging
 
@@ -20,6 +21,12 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
     @Option(help: "RBAC policy in Argo CD's policy.csv format; re-read when it changes. Without it only the built-in roles exist (admin has role:admin).") var rbacPolicy: String?
     @Option(help: "Argo CD's policy.default: a role every logged-in caller has, e.g. role:readonly. Default: none.") var rbacDefaultRole: String = ""
+    @Option(help: "OpenID Connect issuer URL for single sign-on, e.g. https://login.example.com/realms/acme.") var oidcIssuer: String?
+    @Option(help: "OIDC client id of the hub.") var oidcClientId: String?
+    @Option(help: "File holding the OIDC client secret (kept out of the process list and logs).") var oidcClientSecretFile: String?
+    @Option(help: "OIDC scopes (comma-separated).") var oidcScopes: String = "openid,profile,email,groups"
+    @Option(help: "ID token claim holding the user's groups (matched by `g, <group>, <role>` lines).") var oidcGroupsClaim: String = "groups"
+    @Option(help: "The hub's URL as browsers reach it, for the SSO redirect (default: http://API address).") var externalUrl: String?
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
 
     func run() async throws {
@@ -36,6 +43,19 @@ struct HawserHub: AsyncParsableCommand {
         o.agentCertificateLifetime = agentCertificateHours * 3600
         o.rbacPolicyFile = rbacPolicy
         o.rbacDefaultRole = rbacDefaultRole
+        o.externalURL = externalUrl
+        if let oidcIssuer {
+            guard let oidcClientId else { throw ValidationError("--oidc-issuer needs --oidc-client-id") }
+            var secret: String?
+            if let file = oidcClientSecretFile {
+                do { secret = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                    throw ValidationError("cannot read --oidc-client-secret-file \(file): \(error.localizedDescription)")
+                }
+            }
+            o.oidc = OIDCConfiguration(issuer: oidcIssuer, clientID: oidcClientId, clientSecret: secret,
+                                       scopes: oidcScopes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) },
+                                       groupsClaim: oidcGroupsClaim)
+        }
         let server = try await HubServer.start(o)
         let info = server.hub.versionInfo()
         print("Hawser hub \(info.version)")

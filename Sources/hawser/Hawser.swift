@@ -63,18 +63,22 @@ struct Login: AsyncParsableCommand {
     @Option(help: "An API token (the admin token the hub printed on first start, or one from `hawser account generate-token`).") var token: String?
     @Option(help: "Local account name, e.g. admin.") var username: String?
     @Option(help: "Password (default: HAWSER_PASSWORD, else asked).") var password: String?
+    @Flag(help: "Single sign-on with the hub's identity provider, in a browser.") var sso = false
+    @Option(help: "Loopback port for the SSO redirect (registered with the provider as http://127.0.0.1:PORT/auth/callback).") var ssoPort: Int = 8085
 
     func run() async throws {
         guard let server = server ?? CLIConfig.load()?.server else { throw ValidationError("--server is required the first time") }
         let session: String
         if let token {
             session = token
+        } else if sso {
+            session = try await SSOLogin(server: server, port: ssoPort).run().token
         } else if let username {
             let password = password ?? ProcessInfo.processInfo.environment["HAWSER_PASSWORD"] ?? readPassword("Password for \(username): ")
             let r: SessionResponse = try await HubClient(server: server, token: nil).post("/api/v1/session", LoginRequest(username: username, password: password))
             session = r.token
         } else {
-            throw ValidationError("give --token, or --username (and --password)")
+            throw ValidationError("give --sso, --token, or --username (and --password)")
         }
         let me: UserInfo = try await HubClient(server: server, token: session).get("/api/v1/session")
         try CLIConfig(server: server, token: session).save()

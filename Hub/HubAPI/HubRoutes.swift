@@ -104,6 +104,17 @@ public enum HubRoutes {
             let name = try context.parameters.require("name")
             return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.app(named: name) }
         }
+        api.put("/applications/{name}") { request, context in
+            let spec = try await request.decode(as: AppSpec.self, context: context)
+            let name = try context.parameters.require("name")
+            guard spec.name == name else {
+                throw HubError(.invalid, "the body names application \"\(spec.name)\" but the URL names \"\(name)\"; an application cannot be renamed")
+            }
+            // Moving an app to another project needs `update` in both, as in Argo CD.
+            let current = try await hub.appObject(name)
+            if current != "\(spec.project)/\(name)" { try await hub.authorize(context.caller, .update, .applications, "\(spec.project)/\(name)") }
+            return try await g.run(context, .update, .applications, current) { try await hub.updateApp(spec) }
+        }
         api.delete("/applications/{name}") { request, context -> HTTPResponse.Status in
             let name = try context.parameters.require("name")
             let cascade = request.uri.queryParameters.get("cascade").map { $0 != "false" } ?? true

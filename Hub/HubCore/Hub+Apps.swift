@@ -5,7 +5,8 @@ import HubStore
 extension Hub {
     // MARK: CRUD
 
-    public func createApp(_ spec: AppSpec) async throws -> AppView {
+    /// Checks an app spec on its own and against its project; throws what to fix.
+    func validate(_ spec: AppSpec) async throws {
         try Validation.name(spec.name, what: "application")
         guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: a local path or file:// URL of a Git repository") }
         if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
@@ -29,8 +30,12 @@ extension Hub {
             ?? project.spec.destinationRefusal(cluster: spec.cluster, namespace: spec.namespace, project: project.name) {
             throw HubError(.forbidden, refusal)
         }
+    }
+
+    public func createApp(_ spec: AppSpec) async throws -> AppView {
+        try await validate(spec)
         if try await store.app(named: spec.name) != nil {
-            throw HubError(.conflict, "application \"\(spec.name)\" already exists; use `hawser app delete` first or pick another name")
+            throw HubError(.conflict, "application \"\(spec.name)\" already exists; change it with `hawser app set`, or pick another name")
         }
         let t = now()
         await tombstones.forget(spec.name)
@@ -41,6 +46,34 @@ extension Hub {
             syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
             createdAt: t, updatedAt: t, refreshRequestedAt: nil))
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
+        return try await refresh(appNamed: spec.name)
+    }
+
+    /// Changes an app (Argo CD's `app set`): checked against its project like a new one, then
+    /// rendered at once so the agent gets the new desired state. Moving an app to another
+    /// cluster is a delete and a create (the old cluster's agent must let go of its objects).
+    public func updateApp(_ spec: AppSpec) async throws -> AppView {
+        let existing = try await requireApp(spec.name)
+        guard spec.cluster == existing.cluster else {
+            throw HubError(.invalid, "an application cannot move from cluster \(existing.cluster) to \(spec.cluster); delete it and create it on the new cluster")
+        }
+        try await validate(spec)
+        let t = now()
+        try await store.updateApp(named: spec.name) {
+            $0.project = spec.project
+            $0.repoURL = spec.repoURL
+            $0.path = spec.path
+            $0.targetRevision = spec.targetRevision
+            $0.namespace = spec.namespace
+            $0.autoSync = spec.syncPolicy.automated
+            $0.selfHeal = spec.syncPolicy.selfHeal
+            $0.prune = spec.syncPolicy.prune
+            $0.syncOptions = spec.syncPolicy.syncOptions
+            $0.retry = spec.syncPolicy.retry
+            $0.ignoreDifferences = spec.ignoreDifferences
+            $0.updatedAt = t
+        }
+        logger.info("application updated", metadata: ["app": "\(spec.name)"])
         return try await refresh(appNamed: spec.name)
     }
 

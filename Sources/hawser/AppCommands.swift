@@ -5,7 +5,7 @@ import HawserProtocol
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Create, inspect, sync and delete applications.",
-        subcommands: [Create.self, List.self, Get.self, Sync.self, Refresh.self, Delete.self])
+        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
@@ -39,6 +39,42 @@ struct AppCommand: AsyncParsableCommand {
             let app: AppView = try await global.client().post("/api/v1/applications", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(app.spec.name)\" created.")
+            printDetail(app)
+        }
+    }
+
+    /// `argocd app set`: change only what is given; lists given replace the old ones.
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change an application: source, destination namespace, project or sync policy.")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(help: "Repository: a local path or file:// URL.") var repo: String?
+        @Option(help: "Directory inside the repository.") var path: String?
+        @Option(help: "Branch, tag, commit SHA or HEAD.") var revision: String?
+        @Option(help: "Destination namespace for objects without one.") var namespace: String?
+        @Option(help: "Project (tenant); needs update permission in both projects.") var project: String?
+        @Flag(inversion: .prefixedNo, help: "Apply new revisions automatically.") var autoSync: Bool?
+        @Flag(inversion: .prefixedNo, help: "Undo drift in the live cluster.") var selfHeal: Bool?
+        @Flag(inversion: .prefixedNo, help: "Delete what Git no longer has.") var prune: Bool?
+        @Option(name: .customLong("sync-option"), help: "Argo CD sync option, repeatable (replaces the list).") var syncOptions: [String] = []
+        @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER], repeatable (replaces the list).") var ignoreDifferences: [String] = []
+
+        func run() async throws {
+            let client = try global.client()
+            var spec = (try await client.get("/api/v1/applications/\(name)", as: AppView.self)).spec
+            if let repo { spec.repoURL = repo.contains("://") || repo.hasPrefix("/") ? repo : URL(fileURLWithPath: repo).standardizedFileURL.path }
+            if let path { spec.path = path }
+            if let revision { spec.targetRevision = revision }
+            if let namespace { spec.namespace = namespace }
+            if let project { spec.project = project }
+            if let autoSync { spec.syncPolicy.automated = autoSync }
+            if let selfHeal { spec.syncPolicy.selfHeal = selfHeal }
+            if let prune { spec.syncPolicy.prune = prune }
+            if !syncOptions.isEmpty { spec.syncPolicy.syncOptions = syncOptions }
+            if !ignoreDifferences.isEmpty { spec.ignoreDifferences = try ignoreDifferences.map(parseIgnoreDifference) }
+            let app: AppView = try await client.put("/api/v1/applications/\(name)", spec)
+            if global.output == .json { return try printJSON(app) }
+            print("Application \"\(name)\" updated.")
             printDetail(app)
         }
     }

@@ -210,4 +210,30 @@ import Testing
         await #expect(throws: HubError.self) { try await hub.hub.project(named: "team-c") }
         await hub.stop()
     }
+
+    @Test func appSetChangesTheDesiredStateWithinTheProject() async throws {
+        let s = try await ClusterSetup.start("proj-set")
+        _ = try await s.hub.hub.createProject(teamProject("proj-set"))
+        let repo = try await TestRepo.create(files: ["one/cm.yaml": Self.configMap("one"), "two/cm.yaml": Self.configMap("two")])
+        _ = try await s.hub.hub.createApp(AppSpec(name: "mover", project: "team-a", repoURL: repo.path, path: "one", cluster: "proj-set",
+                                                  namespace: "team-a", syncPolicy: SyncPolicy(automated: true, prune: true, syncOptions: ["CreateNamespace=true"])))
+        try await eventually("first path applied") { await s.get("v1", "ConfigMap", "team-a", "one") != nil }
+        var r = try await s.hub.cli("app", "set", "mover", "--path", "two", "--no-auto-sync")
+        #expect(r.ok, "\(r.stderr)")
+        var app = try await s.app("mover")
+        #expect(app.spec.path == "two" && app.spec.syncPolicy.automated == false && app.spec.syncPolicy.prune)
+        #expect(app.sync == .outOfSync || app.sync == .unknown, "\(app.sync)")
+        r = try await s.hub.cli("app", "sync", "mover")
+        #expect(r.ok, "\(r.stderr)")
+        try await eventually("second path applied, first pruned") {
+            let two = await s.get("v1", "ConfigMap", "team-a", "two")
+            let one = await s.get("v1", "ConfigMap", "team-a", "one")
+            return two != nil && one == nil
+        }
+        r = try await s.hub.cli("app", "set", "mover", "--namespace", "kube-system")
+        #expect(!r.ok && r.stderr.contains("kube-system") && r.stderr.contains("403"), "\(r.stderr)")
+        app = try await s.app("mover")
+        #expect(app.spec.namespace == "team-a", "a refused change changes nothing")
+        await s.stop()
+    }
 }

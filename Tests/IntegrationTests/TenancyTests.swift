@@ -164,6 +164,15 @@ import Testing
             Attempt(name: "alice's app path is absolute", expect: 400) {
                 try await api.call(.POST, "/api/v1/applications", token: alice, json: app("a-abs", "team-a", "/etc", "team-a"))
             },
+            Attempt(name: "alice moves her app into project team-b", expect: 403) {
+                try await api.call(.PUT, "/api/v1/applications/a-web", token: alice, json: app("a-web", "team-b", "a", "team-b"))
+            },
+            Attempt(name: "alice points her app at team B's namespace", expect: 403) {
+                try await api.call(.PUT, "/api/v1/applications/a-web", token: alice, json: app("a-web", "team-a", "a", "team-b"))
+            },
+            Attempt(name: "alice changes team B's app", expect: 403) {
+                try await api.call(.PUT, "/api/v1/applications/b-web", token: alice, json: app("b-web", "team-b", "a", "team-b"))
+            },
             Attempt(name: "alice reads project team-b", expect: 403) { try await api.call(.GET, "/api/v1/projects/team-b", token: alice) },
             Attempt(name: "alice widens her own project", expect: 403) {
                 try await api.call(.PUT, "/api/v1/projects/team-a", token: alice, json: #"{"name":"team-a","spec":{"sourceRepos":["*"],"destinations":[{"name":"*","namespace":"*"}]}}"#)

@@ -22,6 +22,7 @@ struct APIError: HTTPResponseError {
         case .unavailable: .serviceUnavailable
         case .unauthenticated: .unauthorized
         case .forbidden: .forbidden
+        case .tooManyRequests: .tooManyRequests
         }
         self.init(status, error.kind.rawValue, error.message)
     }

@@ -34,11 +34,17 @@ extension Hub {
     /// half was wrong.
     public func login(username: String, password: String) async throws -> SessionResponse {
         let who = Principal(name: username)
+        if let until = await loginThrottle.lockedUntil(username, now: now()) {
+            await audit(who, "login", "accounts", username, outcome: "denied", detail: "too many failed logins; locked until \(WireJSON.formatDate(until))")
+            throw HubError(.tooManyRequests, "too many failed logins for \(username); try again after \(WireJSON.formatDate(until))")
+        }
         guard let account = try await store.account(named: username), account.enabled, let hash = account.passwordHash,
               PasswordHash.verify(password, against: hash) else {
+            await loginThrottle.failed(username, now: now())
             await audit(who, "login", "accounts", username, outcome: "denied", detail: "invalid username or password")
             throw HubError(.unauthenticated, "invalid username or password")
         }
+        await loginThrottle.succeeded(username)
         return try await startSession(subject: username, groups: [], method: "password")
     }
 

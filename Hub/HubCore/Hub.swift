@@ -25,6 +25,7 @@ public final class Hub: Sendable {
     /// Single sign-on, when configured.
     let oidc: OIDCProvider?
     let loginAttempts = LoginAttempts()
+    let loginThrottle = LoginThrottle()
 
     public init(
         configuration: HubConfiguration,

@@ -8,6 +8,7 @@ public struct HubError: Error, CustomStringConvertible, Sendable {
         case unavailable = "unavailable"
         case unauthenticated = "unauthenticated"
         case forbidden = "permission_denied"
+        case tooManyRequests = "too_many_requests"
     }
     public let kind: Kind
     public let message: String

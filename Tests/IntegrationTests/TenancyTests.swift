@@ -367,4 +367,19 @@ import Testing
         #expect(await s.configMap("other") == nil)
         await s.stop()
     }
+
+    @Test func passwordGuessingLocksTheAccountForAWhile() async throws {
+        let h = try await HubHarness.start()
+        let api = API(base: h.apiURL)
+        #expect(try await api.call(.PUT, "/api/v1/accounts/admin/password", token: h.adminToken, json: #"{"newPassword":"right-password"}"#).status == 204)
+        for _ in 0..<5 {
+            #expect(try await api.call(.POST, "/api/v1/session", token: nil, json: #"{"username":"admin","password":"guess"}"#).status == 401)
+        }
+        let locked = try await api.call(.POST, "/api/v1/session", token: nil, json: #"{"username":"admin","password":"right-password"}"#)
+        #expect(locked.status == 429 && locked.body.contains("too many failed logins"), "even the right password waits: \(locked)")
+        #expect(try await h.hub.auditEvents(limit: 3).contains { ($0.detail ?? "").contains("too many failed logins") })
+        h.clock.advance(301)
+        #expect(try await api.call(.POST, "/api/v1/session", token: nil, json: #"{"username":"admin","password":"right-password"}"#).status == 201)
+        await h.stop()
+    }
 }

@@ -76,6 +76,8 @@ Hawser is running. In another shell:
   hawser cluster list                      # the agent, its heartbeat and Kubernetes version
   hawser app list                          # every app with sync and health
   hawser app get guestbook                 # per-resource rows
+  hawser proj list                         # projects (tenants); every hub has "default"
+  hawser audit list                        # who did what, where and when
   $KUBECTL --kubeconfig $RUN/kubeconfig get deploy,svc -n default
   $KUBECTL --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
                                            # drift: self-heal puts it back within seconds

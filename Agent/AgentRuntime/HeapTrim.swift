@@ -18,7 +18,7 @@ actor HeapTrim {
         let now = ContinuousClock.now
         if let last, now - last < interval { return }
         last = now
-        Self.trim?(0)
+        _ = Self.trim?(0)
     }
 
     /// glibc's `malloc_trim`, looked up at run time: Swift's Glibc module does not export

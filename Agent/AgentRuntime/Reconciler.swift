@@ -48,6 +48,9 @@ public actor Reconciler {
     }
     var retries: [String: RetryState] = [:]
     var lastSelfHeal: [String: ContinuousClock.Instant] = [:]
+    /// Who asked for the pending manual sync (the hub's user), for the operation record and the
+    /// hub's audit trail.
+    var syncRequestedBy: [String: String] = [:]
     let waveTimeout: Duration
     var watcher: DriftWatcher?
     let liveState: LiveState
@@ -154,6 +157,7 @@ public actor Reconciler {
             return
         }
         logger.info("command", metadata: ["app": "\(c.appId)", "action": "\(c.action.rawValue)", "by": "\(c.initiatedBy ?? "-")"])
+        if c.action == .sync { syncRequestedBy[c.appId] = c.initiatedBy }
         poke(c.appId, c.action == .sync ? .sync : .refresh)
     }
 
@@ -278,9 +282,10 @@ public actor Reconciler {
             // Objects already in sync (exact, by the server-side dry-run diff) are not applied
             // again: a sync of an unchanged app costs no writes.
             let inSync = Set(rows.filter { $0.status == .synced }.map(\.key))
+            let selfHealing = policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync
+            let by = trigger == .sync ? (syncRequestedBy.removeValue(forKey: appId) ?? "hub") : (selfHealing ? "automated (self-heal)" : "automated")
             let outcome = await run.run(a, waves: grouped.waves, unchanged: inSync, hooks: split.hooks, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
-                                        initiatedBy: trigger == .sync ? "hub" : "automated", retryCount: attempt,
-                                        selfHeal: policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync)
+                                        initiatedBy: by, retryCount: attempt, selfHeal: selfHealing)
             // Withdrawn while we were applying: its state is gone, do not write it back.
             guard let current = snapshot.assignments[appId], !Task.isCancelled else { return }
             var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied).union(inSync)

@@ -38,11 +38,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func sessionCookie(_ request: Request) -> String? {
+    static func sessionCookie(_ request: Request) -> String? { cookie(cookieName, in: request) }
+
+    static func cookie(_ name: String, in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let kv = pair.trimmingCharacters(in: .whitespaces)
-                if kv.hasPrefix(cookieName + "=") { return String(kv.dropFirst(cookieName.count + 1)) }
+                if kv.hasPrefix(name + "=") { return String(kv.dropFirst(name.count + 1)) }
             }
         }
         return nil

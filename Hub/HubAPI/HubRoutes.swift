@@ -2,6 +2,7 @@ import Foundation
 import HawserProtocol
 import HubCore
 import HubRBAC
+import HubStore
 import Hummingbird
 
 extension ListResponse: ResponseEncodable {}
@@ -17,6 +18,7 @@ extension TokenView: ResponseEncodable {}
 extension RBACCanResponse: ResponseEncodable {}
 extension AuditEventView: ResponseEncodable {}
 extension HubSettings: ResponseEncodable {}
+extension AuditVerifyResponse: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
 /// behind authentication names the RBAC check it needs (policy.csv's resource, action and
@@ -38,9 +40,13 @@ public enum HubRoutes {
         // Web single sign-on: the browser goes to the provider and comes back with a code; the
         // session lands in an HttpOnly cookie the web UI's requests carry.
         router.get("/auth/login") { request, _ -> Response in
-            let returnTo = request.uri.queryParameters.get("return").flatMap { $0.hasPrefix("/") && !$0.hasPrefix("//") ? String($0) : nil } ?? "/"
-            let url = try await hub.beginWebLogin(redirectURI: externalURL() + "/auth/callback", returnTo: returnTo)
-            return Response(status: .found, headers: [.location: url])
+            let raw: String? = request.uri.queryParameters.get("return").map { String($0) }
+            let returnTo = raw.flatMap { Self.localPath($0) } ?? "/"
+            let (url, state) = try await hub.beginWebLogin(redirectURI: externalURL() + "/auth/callback", returnTo: returnTo)
+            // The state is also bound to this browser: a callback link made by someone else
+            // (login CSRF) arrives without the cookie and is refused.
+            let cookie = "\(Self.stateCookie)=\(state); Path=/auth; HttpOnly; SameSite=Lax; Max-Age=600" + (externalURL().hasPrefix("https://") ? "; Secure" : "")
+            return Response(status: .found, headers: [.location: url, .setCookie: cookie])
         }
         router.get("/auth/callback") { request, _ -> Response in
             if let error = request.uri.queryParameters.get("error") {
@@ -48,6 +54,10 @@ public enum HubRoutes {
             }
             guard let state = request.uri.queryParameters.get("state"), let code = request.uri.queryParameters.get("code") else {
                 throw HubError(.invalid, "the provider's redirect has no code or state; start again at /auth/login")
+            }
+            guard AuthenticationMiddleware.cookie(Self.stateCookie, in: request) == String(state) else {
+                await hub.audit(Principal(name: "anonymous"), "login", "accounts", "sso", outcome: "denied", detail: "callback without this browser's login state cookie")
+                throw HubError(.unauthenticated, "this login was not started in this browser; start again at /auth/login")
             }
             let (session, returnTo) = try await hub.finishWebLogin(state: String(state), code: String(code))
             let secure = externalURL().hasPrefix("https://") ? "; Secure" : ""
@@ -182,13 +192,37 @@ public enum HubRoutes {
             return try await hub.explain(context.caller, body)
         }
         api.get("/audit") { request, context in
-            try await g.run(context, .get, .audit, "*", audited: false) {
-                ListResponse(items: try await hub.auditEvents(
-                    limit: request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100,
-                    before: request.uri.queryParameters.get("before").flatMap(Int64.init)))
+            let q = request.uri.queryParameters
+            func date(_ name: String) throws -> Date? {
+                guard let raw = q.get(name) else { return nil }
+                guard let d = WireJSON.parseDate(String(raw)) else { throw HubError(.invalid, "\(name)=\(raw) is not an RFC 3339 time, e.g. 2026-11-28T09:00:00Z") }
+                return d
+            }
+            func text(_ name: String) -> String? { q.get(name).map { String($0) } }
+            let filter = AuditFilter(actor: text("user"), app: text("app"), project: text("project"),
+                                     cluster: text("cluster"), since: try date("since"), until: try date("until"))
+            return try await g.run(context, .get, .audit, "*", audited: false) {
+                ListResponse(items: try await hub.auditEvents(limit: q.get("limit").flatMap { Int($0) } ?? 100,
+                                                              before: q.get("before").flatMap { Int64($0) }, filter: filter))
             }
         }
+        api.get("/audit/verify") { _, context in
+            try await g.run(context, .get, .audit, "*", audited: false) { try await hub.verifyAudit() }
+        }
         return router
+    }
+}
+
+extension HubRoutes {
+    static let stateCookie = "hawser_login_state"
+
+    /// A path on this hub to return to after login, or nil: only `/` followed by plain URL
+    /// characters, so neither `//host`, `/\\host` nor control characters can send the browser
+    /// elsewhere (open redirect).
+    static func localPath(_ s: String) -> String? {
+        guard s.hasPrefix("/"), !s.hasPrefix("//") else { return nil }
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.~?=&#%-")
+        return s.allSatisfy { allowed.contains($0) } ? s : nil
     }
 }
 

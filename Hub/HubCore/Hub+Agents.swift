@@ -47,6 +47,8 @@ extension Hub {
             catchUp.append(.unassign(Unassign(appId: gone, cascade: await tombstones.cascade(for: gone))))
         }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
+        await audit(Principal(name: "agent:\(cluster.name)"), "connect", "clusters", cluster.name, outcome: "succeeded",
+                    detail: "from \(peer), agent \(hello.agentVersion), Kubernetes \(hello.kubernetesVersion ?? "unknown")")
         return Connection(
             cluster: updated, token: token,
             welcome: Welcome(protocolVersion: version, heartbeatSeconds: configuration.heartbeatInterval.seconds, clusterName: cluster.name),
@@ -57,6 +59,7 @@ extension Hub {
         guard await sessions.remove(clusterId: connection.cluster.id, token: connection.token) else { return }
         _ = try? await store.updateCluster(id: connection.cluster.id) { $0.connected = false }
         logger.notice("agent disconnected", metadata: ["cluster": "\(connection.cluster.name)", "reason": "\(reason)"])
+        await audit(Principal(name: "agent:\(connection.cluster.name)"), "disconnect", "clusters", connection.cluster.name, outcome: "succeeded", detail: reason)
     }
 
     public func agentHeartbeat(_ connection: Connection) async {
@@ -70,6 +73,7 @@ extension Hub {
         guard app.cluster == connection.cluster.name else {
             throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
         }
+        let previous = (try? await store.statuses(app: report.appId))?.first { $0.clusterId == connection.cluster.id }
         do {
             try await store.saveStatus(AppStatusRecord(
                 appName: report.appId, clusterId: connection.cluster.id, revision: report.observedRevision,
@@ -80,6 +84,24 @@ extension Hub {
         } catch {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
+        if let op = report.operation, op.phase != .running, op != previous?.operation {
+            await auditDeployment(app, cluster: connection.cluster.name, op)
+        }
+    }
+
+    /// "Who deployed what where": one audit entry per finished sync operation, with who or what
+    /// started it, the cluster and namespace, the Git revision and the digest of what was applied.
+    func auditDeployment(_ app: AppRecord, cluster: String, _ op: OperationState) async {
+        let render = try? await store.render(app: app.name)
+        let digest = render?.revision == op.revision ? render.map { String($0.manifestsDigest.prefix(64)) } : nil
+        var counts: [String: Int] = [:]
+        for r in op.resources { counts[r.status.rawValue, default: 0] += 1 }
+        let summary = counts.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        let detail = "cluster \(cluster), namespace \(app.namespace), revision \(op.revision)"
+            + (digest.map { ", manifests sha256:\($0)" } ?? "") + "; \(op.phase.rawValue)"
+            + (op.message.map { ": \($0)" } ?? "") + (summary.isEmpty ? "" : " (\(summary))")
+        await audit(Principal(name: op.initiatedBy ?? "automated"), "sync", "applications", "\(app.project)/\(app.name)",
+                    outcome: op.phase == .succeeded ? "succeeded" : "failed", detail: detail)
     }
 }
 

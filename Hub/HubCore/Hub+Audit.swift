@@ -15,10 +15,16 @@ extension Hub {
     }
 
     /// Newest first; `before` pages backwards by id.
-    public func auditEvents(limit: Int = 100, before: Int64? = nil) async throws -> [AuditEventView] {
-        try await store.auditEvents(limit: max(1, min(limit, 1000)), beforeID: before).map {
+    public func auditEvents(limit: Int = 100, before: Int64? = nil, filter: AuditFilter = AuditFilter()) async throws -> [AuditEventView] {
+        try await store.auditEvents(limit: max(1, min(limit, 1000)), beforeID: before, filter: filter).map {
             AuditEventView(id: $0.id ?? 0, at: $0.at, actor: $0.actor, groups: $0.groups, action: $0.action, resource: $0.resource,
-                           object: $0.object, outcome: $0.outcome, detail: $0.detail)
+                           object: $0.object, outcome: $0.outcome, detail: $0.detail, hash: $0.hash, previousHash: $0.previousHash)
         }
+    }
+
+    /// Walks the hash chain; names the first entry that was changed, removed or inserted.
+    public func verifyAudit() async throws -> AuditVerifyResponse {
+        let v = try await store.verifyAudit()
+        return AuditVerifyResponse(entries: v.entries, intact: v.firstBrokenID == nil, firstBrokenID: v.firstBrokenID, problem: v.problem)
     }
 }

@@ -9,6 +9,8 @@ import HubStore
 extension Hub {
     /// Sessions last a working day, as Argo CD's do.
     static let sessionLifetime: TimeInterval = 24 * 3600
+    /// Checked against when the account does not exist (same cost as a real check).
+    static let dummyHash: String = (try? PasswordHash.make("not a password of anyone")) ?? ""
 
     /// The principal a bearer token stands for; `nil` when the token is unknown, expired or
     /// revoked (all the same to the caller: 401).
@@ -34,13 +36,14 @@ extension Hub {
     /// half was wrong.
     public func login(username: String, password: String) async throws -> SessionResponse {
         let who = Principal(name: username)
-        if let until = await loginThrottle.lockedUntil(username, now: now()) {
+        if let until = await loginThrottle.begin(username, now: now()) {
             await audit(who, "login", "accounts", username, outcome: "denied", detail: "too many failed logins; locked until \(WireJSON.formatDate(until))")
             throw HubError(.tooManyRequests, "too many failed logins for \(username); try again after \(WireJSON.formatDate(until))")
         }
-        guard let account = try await store.account(named: username), account.enabled, let hash = account.passwordHash,
-              PasswordHash.verify(password, against: hash) else {
-            await loginThrottle.failed(username, now: now())
+        let account = try await store.account(named: username)
+        // Unknown accounts cost the same scrypt work, so timing does not say which names exist.
+        let verified = PasswordHash.verify(password, against: account?.passwordHash ?? Self.dummyHash)
+        guard let account, account.enabled, account.passwordHash != nil, verified else {
             await audit(who, "login", "accounts", username, outcome: "denied", detail: "invalid username or password")
             throw HubError(.unauthenticated, "invalid username or password")
         }
@@ -90,7 +93,15 @@ extension Hub {
         let hash = try PasswordHash.make(r.newPassword)
         try await store.saveAccount(AccountRecord(name: name, passwordHash: hash, enabled: existing?.enabled ?? true,
                                                   createdAt: existing?.createdAt ?? now(), updatedAt: now()))
-        await audit(p, "update", "accounts", name, outcome: "succeeded", detail: "password changed")
+        // A reset after a compromise must lock the intruder out: the account's sessions end and
+        // its API tokens are revoked (the caller's own session, if it is this account, too).
+        let ended = try await store.revokeSessions(subject: name, at: now())
+        var revoked = 0
+        for t in try await store.apiTokens() where t.subject == name && t.revokedAt == nil {
+            try await store.revokeAPIToken(id: t.id, at: now())
+            revoked += 1
+        }
+        await audit(p, "update", "accounts", name, outcome: "succeeded", detail: "password changed; \(ended) sessions ended, \(revoked) API tokens revoked")
     }
 
     // MARK: API tokens
@@ -102,15 +113,22 @@ extension Hub {
         let subject: String
         if let project = r.project {
             guard let role = r.role, r.account == nil else { throw HubError(.invalid, "a project token needs --role (and no --account)") }
+            try await authorize(p, .update, .projects, project)
             let proj = try await requireProject(project)
             guard proj.spec.roles.contains(where: { $0.name == role }) else {
                 throw HubError(.notFound, "project \(project) has no role \(role); create it with `hawser proj role create \(project) \(role)`")
             }
-            try await authorize(p, .update, .projects, project)
             subject = "proj:\(project):\(role)"
         } else {
             let account = r.account ?? p.name
             if account != p.name { try await authorize(p, .update, .accounts, account) }
+            // Account tokens are for local accounts only: a project token or an SSO session
+            // minting a token for itself would outlive its own expiry, revocation or logout.
+            let isLocal = try await store.account(named: account) != nil
+            guard !account.contains(":"), account == "admin" || isLocal else {
+                await audit(p, "create", "accounts", account, outcome: "denied", detail: "API token for a subject that is not a local account")
+                throw HubError(.forbidden, "\(account) is not a local account; API tokens are made for local accounts or project roles (--project P --role R)")
+            }
             subject = account
         }
         if let s = r.expiresInSeconds, s <= 0 { throw HubError(.invalid, "--expires-in must be positive") }
@@ -136,11 +154,16 @@ extension Hub {
     }
 
     public func revokeToken(_ p: Principal, id: String) async throws {
-        guard let t = try await store.apiTokens().first(where: { $0.id == id }) else {
-            throw HubError(.notFound, "API token \(id) not found; `hawser account list-tokens` shows them")
-        }
+        let notFound = HubError(.notFound, "API token \(id) not found; `hawser account list-tokens` shows the ones you may see")
+        guard let t = try await store.apiTokens().first(where: { $0.id == id }) else { throw notFound }
         if t.createdBy != p.name && t.subject != p.name {
-            if let project = t.project { try await authorize(p, .update, .projects, project) } else { try await authorize(p, .update, .accounts, t.subject) }
+            // Someone else's token: unknown and not-yours answer alike, so ids cannot be probed.
+            let allowed: Bool
+            if let project = t.project { allowed = try await can(p, .update, .projects, project) } else { allowed = try await can(p, .update, .accounts, t.subject) }
+            guard allowed else {
+                await audit(p, "delete", "accounts", t.subject, outcome: "denied", detail: "revoke API token \(id)")
+                throw notFound
+            }
         }
         try await store.revokeAPIToken(id: id, at: now())
         await audit(p, "delete", "accounts", t.subject, outcome: "succeeded", detail: "API token \(id) revoked")

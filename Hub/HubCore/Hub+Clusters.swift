@@ -166,6 +166,8 @@ extension Hub {
         } catch {
             throw ProtocolError(.internal, "the hub could not record the certificate: \(error)")
         }
+        await audit(Principal(name: "agent:\(cluster.name)"), renewal ? "renew" : "join", "clusters", cluster.name, outcome: "succeeded",
+                    detail: "\(renewal ? "renewed" : "issued") client certificate \(cert.serialHex), valid until \(WireJSON.formatDate(cert.notValidAfter))")
         return CertificateIssued(clusterId: cluster.id, clusterName: cluster.name, certificatePEM: cert.pemString, caPEM: authority.certificatePEM, notAfter: cert.notValidAfter)
     }
 

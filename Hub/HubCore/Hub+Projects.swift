@@ -55,6 +55,7 @@ extension Hub {
             throw HubError(.notFound, "project \"\(name)\" not found; `hawser proj list` shows the existing ones")
         }
         await rbac.projectsChanged()
+        try await revokeTokens(project: name, keeping: Set(spec.roles.map(\.name)))
         logger.info("project updated", metadata: ["project": "\(name)"])
         for app in try await store.apps() where app.project == name {
             do { try await poll(appNamed: app.name) } catch {
@@ -76,7 +77,17 @@ extension Hub {
             throw HubError(.conflict, message)
         }
         await rbac.projectsChanged()
+        try await revokeTokens(project: name, keeping: [])
         logger.info("project deleted", metadata: ["project": "\(name)"])
+    }
+
+    /// Tokens of a role that no longer exists are revoked, so a role or project created again
+    /// later (perhaps by another team) does not bring old tokens back to life.
+    func revokeTokens(project: String, keeping roles: Set<String>) async throws {
+        for t in try await store.apiTokens() where t.project == project && t.revokedAt == nil && !roles.contains(t.role ?? "") {
+            try await store.revokeAPIToken(id: t.id, at: now())
+            await audit(Principal(name: "hawser"), "delete", "accounts", t.subject, outcome: "succeeded", detail: "API token \(t.id) revoked: its role was removed")
+        }
     }
 
     static func validate(_ spec: ProjectSpec, project: String) throws {

@@ -17,9 +17,15 @@ actor LoginAttempts {
     private var attempts: [String: Attempt] = [:]
     static let lifetime: Duration = .seconds(600)
 
-    func add(state: String, _ a: Attempt) {
+    /// Pending logins kept at most; anonymous callers start them, so memory is bounded.
+    static let maximum = 10_000
+
+    func add(state: String, _ a: Attempt) throws {
         let now = ContinuousClock.now
         attempts = attempts.filter { now - $0.value.createdAt < Self.lifetime }
+        guard attempts.count < Self.maximum else {
+            throw HubError(.tooManyRequests, "too many logins in progress; try again in a few minutes")
+        }
         attempts[state] = a
     }
 
@@ -48,11 +54,11 @@ extension Hub {
     }
 
     /// Web login, step 1: remember a fresh attempt and send the browser to the provider.
-    public func beginWebLogin(redirectURI: String, returnTo: String) async throws -> String {
+    public func beginWebLogin(redirectURI: String, returnTo: String) async throws -> (url: String, state: String) {
         let oidc = try requireOIDC()
         let state = OIDCRandom.state(), nonce = OIDCRandom.nonce(), pkce = PKCE()
-        await loginAttempts.add(state: state, .init(nonce: nonce, pkce: pkce, redirectURI: redirectURI, returnTo: returnTo, createdAt: .now))
-        return try await oidc.authorizationURL(redirectURI: redirectURI, state: state, nonce: nonce, codeChallenge: pkce.challenge)
+        try await loginAttempts.add(state: state, .init(nonce: nonce, pkce: pkce, redirectURI: redirectURI, returnTo: returnTo, createdAt: .now))
+        return (try await oidc.authorizationURL(redirectURI: redirectURI, state: state, nonce: nonce, codeChallenge: pkce.challenge), state)
     }
 
     /// Web login, step 2: the provider's redirect. Unknown, reused or stale state is refused.
@@ -80,11 +86,24 @@ extension Hub {
     /// An ID token obtained elsewhere (automation with the provider's own client).
     public func ssoSession(idToken: String, nonce: String?) async throws -> SessionResponse {
         let oidc = try requireOIDC()
+        guard let nonce, !nonce.isEmpty else {
+            throw HubError(.invalid, "an ID token is only accepted with the nonce of the login that produced it (replayed tokens are refused)")
+        }
         let identity = try await ssoStep { try await oidc.verifyIDToken(idToken, nonce: nonce) }
-        // The name policy.csv sees: the e-mail when the provider gives one (what people write
-        // in policies), else the preferred user name, else the stable subject.
-        let subject = identity.email ?? identity.preferredUsername ?? identity.subject
-        return try await startSession(subject: subject, groups: identity.groups, method: "sso")
+        // The name policy.csv sees: the e-mail when the provider vouches for it (what people
+        // write in policies), else the provider's stable subject. Never a self-chosen user name.
+        let subject = identity.email.flatMap { identity.emailVerified ? $0 : nil } ?? identity.subject
+        // An SSO user may not take a name the hub gives meaning to: local accounts (admin and
+        // break-glass users), roles and project-token subjects.
+        let isLocalAccount = try await store.account(named: subject) != nil
+        if subject == "admin" || subject.contains(":") || isLocalAccount {
+            await audit(Principal(name: "anonymous"), "login", "accounts", subject, outcome: "denied", detail: "SSO identity names a local account, role or project token")
+            throw HubError(.unauthenticated, "the identity \(subject) collides with a local account or reserved name; ask an administrator")
+        }
+        // Groups name roles through `g` lines; a group called like a role or a project token
+        // would grant it directly, so such groups are dropped.
+        let groups = identity.groups.filter { $0 != "admin" && !$0.hasPrefix("role:") && !$0.hasPrefix("proj:") }
+        return try await startSession(subject: subject, groups: groups, method: "sso")
     }
 
     /// Provider failures become 401 with the reason, and are audited.

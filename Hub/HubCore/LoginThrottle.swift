@@ -22,6 +22,15 @@ actor LoginThrottle {
         return oldest.addingTimeInterval(window)
     }
 
+    /// Counts this attempt as a failure up front (so parallel guesses cannot all slip past the
+    /// check while the slow hash runs); `succeeded` takes it back. Returns when the account may
+    /// try again if it is locked, else nil.
+    func begin(_ account: String, now: Date) -> Date? {
+        if let until = lockedUntil(account, now: now) { return until }
+        failed(account, now: now)
+        return nil
+    }
+
     func failed(_ account: String, now: Date) {
         failures[account, default: []].append(now)
         // Bound the memory an attacker can make us spend on made-up names.

@@ -64,7 +64,9 @@ public struct Enforcer: Sendable {
     /// The answer and why.
     public func decide(_ request: AccessRequest) -> Decision {
         let project = request.project
-        if let token = ProjectRoles.parseSubject(request.subject), let project, token.project != project {
+        // A project token acts inside its project only: other projects' objects and everything
+        // that belongs to no project (clusters, accounts, the audit trail) are out of reach.
+        if let token = ProjectRoles.parseSubject(request.subject), project != token.project {
             return Decision(request: request, allowed: false, basis: .projectTokenOutsideProject(tokenProject: token.project))
         }
         var indexes = [global]

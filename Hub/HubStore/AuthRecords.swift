@@ -85,8 +85,14 @@ public struct AuditRecord: Codable, Sendable, Hashable {
     /// `succeeded`, `failed` or `denied`.
     public var outcome: String
     public var detail: String?
+    /// SHA-256 of the previous entry and of this one (hash chain; set by the store).
+    public var previousHash: String?
+    public var hash: String?
 
-    public init(id: Int64? = nil, at: Date, actor: String, groups: [String] = [], action: String, resource: String, object: String, outcome: String, detail: String? = nil) {
+    public init(id: Int64? = nil, at: Date, actor: String, groups: [String] = [], action: String, resource: String, object: String, outcome: String, detail: String? = nil,
+                previousHash: String? = nil, hash: String? = nil) {
+        self.previousHash = previousHash
+        self.hash = hash
         self.id = id
         self.at = at
         self.actor = actor
@@ -98,3 +104,31 @@ public struct AuditRecord: Codable, Sendable, Hashable {
         self.detail = detail
     }
 }
+
+/// Which audit entries to list; nil fields do not filter.
+public struct AuditFilter: Sendable, Hashable {
+    public var actor: String?
+    public var app: String?
+    public var project: String?
+    public var cluster: String?
+    public var since: Date?
+    public var until: Date?
+
+    public init(actor: String? = nil, app: String? = nil, project: String? = nil, cluster: String? = nil, since: Date? = nil, until: Date? = nil) {
+        self.actor = actor
+        self.app = app
+        self.project = project
+        self.cluster = cluster
+        self.since = since
+        self.until = until
+    }
+}
+
+/// The result of walking the audit chain.
+public struct AuditVerification: Sendable, Hashable {
+    public var entries: Int
+    /// The first entry that does not match the chain, and why; nil when the chain is intact.
+    public var firstBrokenID: Int64?
+    public var problem: String?
+}
+

@@ -80,9 +80,14 @@ public protocol HubStore: Sendable {
     func addSession(_ s: SessionRecord) async throws
     func session(id: String) async throws -> SessionRecord?
     func revokeSession(id: String, at: Date) async throws
+    /// Ends every live session of `subject`; returns how many.
+    func revokeSessions(subject: String, at: Date) async throws -> Int
     func appendAudit(_ e: AuditRecord) async throws
     /// Newest first, `limit` entries with ids below `beforeID` (paging backwards).
     func auditEvents(limit: Int, beforeID: Int64?) async throws -> [AuditRecord]
+    func auditEvents(limit: Int, beforeID: Int64?, filter: AuditFilter) async throws -> [AuditRecord]
+    /// Walks the hash chain from the first entry.
+    func verifyAudit() async throws -> AuditVerification
 
     // MARK: Admin tokens
 

@@ -14,6 +14,7 @@ enum Migrations {
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2-projects", migrate: v2Projects)
         migrator.registerMigration("v3-auth", migrate: v3Auth)
+        migrator.registerMigration("v4-audit-chain", migrate: v4AuditChain)
         return migrator
     }
 
@@ -154,4 +155,18 @@ enum Migrations {
             CREATE INDEX audit_event_at ON audit_event(at);
             """)
     }
+
+    /// The audit trail becomes a hash chain; entries written before are chained in id order.
+    static func v4AuditChain(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE audit_event ADD COLUMN prev_hash TEXT; ALTER TABLE audit_event ADD COLUMN hash TEXT;")
+        var previous: String?
+        for id in try Int64.fetchAll(db, sql: "SELECT id FROM audit_event ORDER BY id") {
+            try db.execute(sql: "UPDATE audit_event SET prev_hash = ? WHERE id = ?", arguments: [previous, id])
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_event WHERE id = ?", arguments: [id])!
+            let hash = AuditChain.hash(row)
+            try db.execute(sql: "UPDATE audit_event SET hash = ? WHERE id = ?", arguments: [hash, id])
+            previous = hash
+        }
+    }
 }
+

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GRDB
 
@@ -85,25 +86,100 @@ extension SQLiteHubStore {
         }
     }
 
+    /// Ends every live session of `subject`; returns how many.
+    public func revokeSessions(subject: String, at: Date) async throws -> Int {
+        try await write { db in
+            try db.execute(sql: "UPDATE session SET revoked_at = ? WHERE subject = ? AND revoked_at IS NULL AND expires_at > ?",
+                           arguments: [at.unixSeconds, subject, at.unixSeconds])
+            return db.changesCount
+        }
+    }
+
     // MARK: Audit
 
+    /// Appends in one transaction with the read of the previous entry's hash, so concurrent
+    /// writers cannot fork the chain.
     public func appendAudit(_ e: AuditRecord) async throws {
         let groups = try JSONColumn.encode(e.groups)
         try await write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
             try db.execute(sql: """
-                INSERT INTO audit_event (at, actor, actor_groups, action, resource, object, outcome, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [e.at.unixSeconds, e.actor, groups, e.action, e.resource, e.object, e.outcome, e.detail])
+                INSERT INTO audit_event (at, actor, actor_groups, action, resource, object, outcome, detail, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [e.at.unixSeconds, e.actor, groups, e.action, e.resource, e.object, e.outcome, e.detail, previous])
+            let id = db.lastInsertedRowID
+            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_event WHERE id = ?", arguments: [id])!
+            try db.execute(sql: "UPDATE audit_event SET hash = ? WHERE id = ?", arguments: [AuditChain.hash(row), id])
         }
     }
 
     public func auditEvents(limit: Int, beforeID: Int64?) async throws -> [AuditRecord] {
-        try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_event WHERE id < ? ORDER BY id DESC LIMIT ?",
-                             arguments: [beforeID ?? Int64.max, limit]).map { row in
-                AuditRecord(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"],
-                            groups: (try? JSONColumn.decode([String].self, from: row["actor_groups"], column: "audit_event.actor_groups")) ?? [],
-                            action: row["action"], resource: row["resource"], object: row["object"], outcome: row["outcome"], detail: row["detail"])
-            }
+        try await auditEvents(limit: limit, beforeID: beforeID, filter: AuditFilter())
+    }
+
+    public func auditEvents(limit: Int, beforeID: Int64?, filter f: AuditFilter) async throws -> [AuditRecord] {
+        var clauses = ["id < ?"]
+        var args: [(any DatabaseValueConvertible)?] = [beforeID ?? Int64.max]
+        if let actor = f.actor { clauses.append("actor = ?"); args.append(actor) }
+        if let app = f.app { clauses.append("resource = 'applications' AND object LIKE ?"); args.append("%/" + app) }
+        if let project = f.project {
+            clauses.append("((resource = 'applications' AND object LIKE ?) OR (resource = 'projects' AND object = ?))")
+            args += [project + "/%", project]
         }
+        if let cluster = f.cluster {
+            clauses.append("((resource = 'clusters' AND object = ?) OR detail LIKE ?)")
+            args += [cluster, "cluster " + cluster + ",%"]
+        }
+        if let since = f.since { clauses.append("at >= ?"); args.append(since.unixSeconds) }
+        if let until = f.until { clauses.append("at < ?"); args.append(until.unixSeconds) }
+        args.append(limit)
+        let sql = "SELECT * FROM audit_event WHERE " + clauses.joined(separator: " AND ") + " ORDER BY id DESC LIMIT ?"
+        let arguments = StatementArguments(args.map { $0?.databaseValue ?? .null })
+        return try await read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(AuditChain.record) }
+    }
+
+    /// Walks the whole chain in id order and names the first entry that does not fit.
+    public func verifyAudit() async throws -> AuditVerification {
+        try await read { db in
+            var count = 0
+            var previous: String?
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM audit_event ORDER BY id")
+            while let row = try rows.next() {
+                count += 1
+                let id: Int64 = row["id"]
+                let stored: String? = row["hash"]
+                let prev: String? = row["prev_hash"]
+                if prev != previous {
+                    return AuditVerification(entries: count, firstBrokenID: id,
+                                             problem: "its link to the previous entry does not match: an entry before it was removed, inserted or changed")
+                }
+                if stored != AuditChain.hash(row) {
+                    return AuditVerification(entries: count, firstBrokenID: id, problem: "its content does not match its hash: the entry was changed")
+                }
+                previous = stored
+            }
+            return AuditVerification(entries: count, firstBrokenID: nil, problem: nil)
+        }
+    }
+}
+
+/// The audit trail's hash chain: each entry's SHA-256 covers its own fields (as stored) and the
+/// previous entry's hash, so editing, removing or inserting an entry breaks every later link.
+enum AuditChain {
+    static func hash(_ row: Row) -> String {
+        let at: Double = row["at"]
+        let id: Int64 = row["id"]
+        let fields: [String] = [
+            String(id), String(describing: at), row["actor"], row["actor_groups"], row["action"], row["resource"], row["object"],
+            row["outcome"], (row["detail"] as String?) ?? "", (row["prev_hash"] as String?) ?? "",
+        ]
+        let digest = SHA256.hash(data: Array(fields.joined(separator: "\u{1F}").utf8))
+        return digest.map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func record(_ row: Row) -> AuditRecord {
+        AuditRecord(id: row["id"], at: Date(timeIntervalSince1970: row["at"]), actor: row["actor"],
+                    groups: (try? JSONColumn.decode([String].self, from: row["actor_groups"], column: "audit_event.actor_groups")) ?? [],
+                    action: row["action"], resource: row["resource"], object: row["object"], outcome: row["outcome"], detail: row["detail"],
+                    previousHash: row["prev_hash"], hash: row["hash"])
     }
 }

@@ -380,8 +380,14 @@ public struct AuditEventView: Codable, Sendable, Hashable {
     public var object: String
     public var outcome: String
     public var detail: String?
+    /// The hash chain: this entry's SHA-256 and the previous one's (`hawser audit verify`).
+    public var hash: String?
+    public var previousHash: String?
 
-    public init(id: Int64, at: Date, actor: String, groups: [String], action: String, resource: String, object: String, outcome: String, detail: String?) {
+    public init(id: Int64, at: Date, actor: String, groups: [String], action: String, resource: String, object: String, outcome: String, detail: String?,
+                hash: String? = nil, previousHash: String? = nil) {
+        self.hash = hash
+        self.previousHash = previousHash
         self.id = id
         self.at = at
         self.actor = actor
@@ -393,3 +399,19 @@ public struct AuditEventView: Codable, Sendable, Hashable {
         self.detail = detail
     }
 }
+
+/// `GET /api/v1/audit/verify`: is the audit trail's hash chain intact?
+public struct AuditVerifyResponse: Codable, Sendable {
+    public var entries: Int
+    public var intact: Bool
+    public var firstBrokenID: Int64?
+    public var problem: String?
+
+    public init(entries: Int, intact: Bool, firstBrokenID: Int64?, problem: String?) {
+        self.entries = entries
+        self.intact = intact
+        self.firstBrokenID = firstBrokenID
+        self.problem = problem
+    }
+}
+

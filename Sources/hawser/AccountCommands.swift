@@ -126,20 +126,82 @@ struct AdminCommand: AsyncParsableCommand {
     }
 }
 
-/// `hawser audit list`: who did what, where and when.
+/// `hawser audit …`: who did what, where and when, and whether the trail was tampered with.
 struct AuditCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [List.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit trail.", subcommands: [List.self, Export.self, Verify.self])
+
+    struct Filters: ParsableArguments {
+        @Option(help: "Only this user (or token subject, or agent).") var user: String?
+        @Option(help: "Only this application.") var app: String?
+        @Option(help: "Only this project.") var project: String?
+        @Option(help: "Only this cluster.") var cluster: String?
+        @Option(help: "From this time on (RFC 3339, e.g. 2026-11-28T09:00:00Z, or 1h / 7d ago).") var since: String?
+        @Option(help: "Before this time (RFC 3339, or 1h / 7d ago).") var until: String?
+
+        func query() throws -> String {
+            var items: [URLQueryItem] = []
+            for (name, value) in [("user", user), ("app", app), ("project", project), ("cluster", cluster)] {
+                if let value { items.append(.init(name: name, value: value)) }
+            }
+            for (name, value) in [("since", since), ("until", until)] {
+                guard let value else { continue }
+                let date = WireJSON.parseDate(value) ?? (try? parseLifetime(value)).map { Date().addingTimeInterval(-$0) }
+                guard let date else { throw ValidationError("--\(name) \(value): give an RFC 3339 time or a duration like 1h or 7d") }
+                items.append(.init(name: name, value: WireJSON.formatDate(date)))
+            }
+            var c = URLComponents()
+            c.queryItems = items
+            return c.percentEncodedQuery.map { "&" + $0.replacingOccurrences(of: "+", with: "%2B") } ?? ""
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Newest entries first.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var filters: Filters
         @Option(help: "How many entries.") var limit: Int = 50
         func run() async throws {
-            let r: ListResponse<AuditEventView> = try await global.client().get("/api/v1/audit?limit=\(limit)")
+            let r: ListResponse<AuditEventView> = try await global.client().get("/api/v1/audit?limit=\(limit)" + filters.query())
             if global.output == .json { return try printJSON(r.items) }
-            printTable(["TIME", "ACTOR", "ACTION", "RESOURCE", "OBJECT", "OUTCOME", "DETAIL"], r.items.map { e in
-                [WireJSON.formatDate(e.at), e.actor, e.action, e.resource, e.object, e.outcome, e.detail ?? ""]
+            printTable(["ID", "TIME", "ACTOR", "ACTION", "RESOURCE", "OBJECT", "OUTCOME", "DETAIL"], r.items.map { e in
+                ["\(e.id)", WireJSON.formatDate(e.at), e.actor, e.action, e.resource, e.object, e.outcome, e.detail ?? ""]
             })
+        }
+    }
+
+    /// JSON Lines, oldest first, the whole (filtered) trail: for a SIEM or an archive.
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the trail as JSON Lines, oldest first.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var filters: Filters
+        func run() async throws {
+            let client = try global.client()
+            var before: Int64? = nil
+            var pages: [[AuditEventView]] = []
+            while true {
+                let page: ListResponse<AuditEventView> = try await client.get("/api/v1/audit?limit=1000" + (before.map { "&before=\($0)" } ?? "") + filters.query())
+                if page.items.isEmpty { break }
+                pages.append(page.items)
+                before = page.items.last?.id
+            }
+            let e = WireJSON.encoder()
+            for entry in pages.reversed().flatMap({ $0.reversed() }) {
+                print(String(decoding: try e.encode(entry), as: UTF8.self))
+            }
+        }
+    }
+
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Check the hash chain; names the first entry that was changed, removed or inserted.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            let r: AuditVerifyResponse = try await global.client().get("/api/v1/audit/verify")
+            if global.output == .json { try printJSON(r) } else if r.intact {
+                print("The audit trail is intact: \(r.entries) entries, each linked to the one before.")
+            } else {
+                print("The audit trail is broken at entry \(r.firstBrokenID ?? 0): \(r.problem ?? "")")
+            }
+            if !r.intact { throw ExitCode(1) }
         }
     }
 }

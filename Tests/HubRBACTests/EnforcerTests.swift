@@ -160,12 +160,12 @@ private let deployer = ProjectRoleBinding(
         .init(name: "project roles may get their own project", policy: "", projectRoles: [deployer],
               request: req("proj:team-a:deployer", .get, .projects, "team-a"), allowed: true,
               reason: "allowed by project team-a role deployer: p, proj:team-a:deployer, projects, get, team-a, allow"),
-        .init(name: "project token for a resource outside any project falls back to policy.csv",
+        .init(name: "project token gets nothing outside any project, not even policy.default",
               policy: "", policyDefault: "role:readonly", projectRoles: [deployer],
-              request: req("proj:team-a:deployer", .get, .clusters, "prod"), allowed: true,
-              reason: "(policy.default role:readonly)"),
-        .init(name: "project token cannot change clusters", policy: "", projectRoles: [deployer],
-              request: req("proj:team-a:deployer", .update, .clusters, "prod"), allowed: false, reason: "no policy allows"),
+              request: req("proj:team-a:deployer", .get, .clusters, "prod"), allowed: false,
+              reason: "can act only in project team-a"),
+        .init(name: "project token cannot change clusters", policy: "p, proj:team-a:deployer, clusters, update, *, allow", projectRoles: [deployer],
+              request: req("proj:team-a:deployer", .update, .clusters, "prod"), allowed: false, reason: "can act only in project team-a"),
     ]
 
     @Test(arguments: cases)

@@ -12,7 +12,10 @@ import Testing
 /// the web login with code, PKCE, state and nonce; `hawser login --sso` through its loopback
 /// redirect; groups mapped to roles by policy.csv; forged ID tokens; logout.
 @Suite(.serialized) struct SSOTests {
-    static let alice = #"{"sub":"alice","email":"alice@example.com","groups":["team-a"]}"#
+    static let alice = #"{"sub":"alice","email":"alice@example.com","email_verified":true,"groups":["team-a","role:admin"]}"#
+    /// Claims an e-mail it does not own and a reserved name.
+    static let mallory = #"{"sub":"mallory","email":"alice@example.com","preferred_username":"admin","groups":["proj:team-a:ci"]}"#
+    static let impostor = #"{"sub":"admin","groups":[]}"#
     static let policy = """
         p, role:team-a, projects, get, team-a, allow
         p, role:team-a, applications, *, team-a/*, allow
@@ -56,7 +59,15 @@ import Testing
             let redirect = try await BrowserlessLogin.authorize(authorize, as: "alice")
             #expect(redirect.location.hasPrefix(h.apiURL + "/auth/callback?"), "\(redirect.location)")
 
-            let callback = try await call(.GET, redirect.location)
+            // The provider's redirect followed by another browser (login CSRF) is refused.
+            let stateCookie = try #require(start.setCookie.map { String($0.split(separator: ";")[0]) })
+            #expect(stateCookie.hasPrefix("hawser_login_state="))
+            let withoutCookie = try await call(.GET, redirect.location)
+            #expect(withoutCookie.status == 401, "\(withoutCookie)")
+            let restart = try await call(.GET, h.apiURL + "/auth/login?return=/apps")
+            let restartCookie = try #require(restart.setCookie.map { String($0.split(separator: ";")[0]) })
+            let second = try await BrowserlessLogin.authorize(try #require(restart.location), as: "alice")
+            let callback = try await call(.GET, second.location, cookie: restartCookie)
             #expect(callback.status == 302 && callback.location == "/apps", "\(callback)")
             let setCookie = try #require(callback.setCookie)
             #expect(setCookie.contains("HttpOnly") && setCookie.contains("SameSite=Lax"))
@@ -64,12 +75,12 @@ import Testing
 
             let me = try await call(.GET, h.apiURL + "/api/v1/session", cookie: cookie)
             let info = try WireJSON.decoder().decode(UserInfo.self, from: Data(me.body.utf8))
-            #expect(info.subject == "alice@example.com" && info.groups == ["team-a"], "\(me.body)")
+            #expect(info.subject == "alice@example.com" && info.groups == ["team-a"], "a group named like a role is dropped: \(me.body)")
             #expect(try await call(.GET, h.apiURL + "/api/v1/projects/team-a", cookie: cookie).status == 200, "the group's role lets her read her project")
             #expect(try await call(.GET, h.apiURL + "/api/v1/projects/team-b", cookie: cookie).status == 403)
 
             // The provider's redirect works once: a replayed state is refused and audited.
-            let replay = try await call(.GET, redirect.location)
+            let replay = try await call(.GET, second.location, cookie: restartCookie)
             #expect(replay.status == 401, "\(replay)")
             #expect(try await h.hub.auditEvents(limit: 10).contains { $0.action == "login" && $0.outcome == "denied" })
 
@@ -79,6 +90,29 @@ import Testing
 
             #expect(try await call(.DELETE, h.apiURL + "/api/v1/session", cookie: cookie, csrf: true).status == 204)
             #expect(try await call(.GET, h.apiURL + "/api/v1/session", cookie: cookie).status == 401, "logged out everywhere")
+            await h.stop()
+        }
+    }
+
+    @Test func reservedNamesUnverifiedEmailsAndForeignReturnPathsAreRefused() async throws {
+        try await MockOIDCProvider.withRunning(users: [Self.mallory, Self.impostor]) { mock in
+            let h = try await hub(mock)
+            func login(_ user: String) async throws -> (status: Int, location: String?, setCookie: String?, body: String) {
+                let start = try await call(.GET, h.apiURL + "/auth/login?return=/%5Cevil.example")
+                let redirect = try await BrowserlessLogin.authorize(try #require(start.location), as: user)
+                return try await call(.GET, redirect.location, cookie: start.setCookie.map { String($0.split(separator: ";")[0]) })
+            }
+            // An unverified e-mail names nobody: mallory is mallory, and a group named like a
+            // project token grants nothing. The odd return path falls back to "/".
+            let m = try await login("mallory")
+            #expect(m.status == 302 && m.location == "/", "\(m)")
+            let cookie = String(try #require(m.setCookie).split(separator: ";")[0])
+            let me = try WireJSON.decoder().decode(UserInfo.self, from: Data(try await call(.GET, h.apiURL + "/api/v1/session", cookie: cookie).body.utf8))
+            #expect(me.subject == "mallory" && me.groups.isEmpty, "\(me)")
+            // A provider user whose subject is "admin" does not become the hub's admin.
+            let a = try await login("admin")
+            #expect(a.status == 401 && a.body.contains("reserved"), "\(a)")
+            #expect(try await h.hub.auditEvents(limit: 5).contains { $0.object == "admin" && $0.outcome == "denied" })
             await h.stop()
         }
     }

@@ -200,6 +200,10 @@ import Testing
             Attempt(name: "team-a CI token reads team B's app", expect: 403) { try await api.call(.GET, "/api/v1/applications/b-web", token: ciToken) },
             Attempt(name: "team-a CI token syncs team B's app", expect: 403) { try await api.call(.POST, "/api/v1/applications/b-web/sync", token: ciToken) },
             Attempt(name: "team-a CI token deletes its own project's app", expect: 403) { try await api.call(.DELETE, "/api/v1/applications/a-web", token: ciToken) },
+            Attempt(name: "team-a CI token mints itself a token that never expires", expect: 403) {
+                try await api.call(.POST, "/api/v1/tokens", token: ciToken, json: #"{}"#)
+            },
+            Attempt(name: "team-a CI token reads the audit trail", expect: 403) { try await api.call(.GET, "/api/v1/audit", token: ciToken) },
             Attempt(name: "team-a CI token creates a project", expect: 403) {
                 try await api.call(.POST, "/api/v1/projects", token: ciToken, json: #"{"name":"ci-made","spec":{}}"#)
             },

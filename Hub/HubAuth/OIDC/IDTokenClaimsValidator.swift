@@ -50,6 +50,7 @@ struct IDTokenClaimsValidator: Sendable {
         return OIDCIdentity(
             subject: subject,
             email: claims["email"]?.stringValue,
+            emailVerified: claims["email_verified"]?.boolValue ?? (claims["email_verified"]?.stringValue == "true"),
             name: claims["name"]?.stringValue,
             preferredUsername: claims["preferred_username"]?.stringValue,
             groups: Self.groups(claims[groupsClaim]),

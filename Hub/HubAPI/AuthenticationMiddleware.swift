@@ -18,19 +18,18 @@ struct AuthenticationMiddleware: RouterMiddleware {
             // A browser session. Changes must come from the hub's own pages: a cross-site form
             // cannot set this header, so a forged POST from another site is refused (CSRF).
             if request.method != .get && request.method != .head && !request.headers.contains(where: { $0.name.canonicalName == "x-hawser-request" }) {
-                await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied", detail: "cookie session without X-Hawser-Request header (CSRF)")
+                await hub.auditAnonymous("authenticate", "\(request.method) \(request.uri.path)", detail: "cookie session without X-Hawser-Request header (CSRF)")
                 throw APIError(.forbidden, "permission_denied", "requests that change something with a browser session need the X-Hawser-Request header")
             }
             token = cookie
         } else {
-            await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied", detail: "no bearer token")
+            await hub.auditAnonymous("authenticate", "\(request.method) \(request.uri.path)", detail: "no bearer token")
             throw APIError(.unauthorized, "unauthenticated", "missing bearer token: run `hawser login` (password or --sso) or pass an API token")
         }
         guard let principal = try await hub.authenticate(bearer: token) else {
             // Never the token itself: a prefix says what kind of credential was tried.
             let kind = token.hasPrefix("hwst_") ? "API token" : token.hasPrefix("hwsa_") ? "admin token" : token.contains(".") ? "session token" : "unknown token"
-            await hub.audit(Principal(name: "anonymous"), "authenticate", "accounts", "\(request.method) \(request.uri.path)", outcome: "denied",
-                            detail: "invalid, expired or revoked \(kind)")
+            await hub.auditAnonymous("authenticate", "\(request.method) \(request.uri.path)", detail: "invalid, expired or revoked \(kind)")
             throw APIError(.unauthorized, "unauthenticated", "the bearer token is not valid for this hub (unknown, expired, revoked or logged out); log in again")
         }
         var context = context

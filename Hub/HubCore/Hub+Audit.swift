@@ -14,6 +14,15 @@ extension Hub {
         }
     }
 
+    /// Audits a refusal of a caller without valid credentials. Anyone can cause these, so at
+    /// most `AnonymousAuditLimiter.perMinute` are written per minute; the next one written says
+    /// how many were left out, so a flood is visible without filling the disk.
+    public func auditAnonymous(_ action: String, _ object: String, detail: String) async {
+        guard let suppressed = await anonymousAudits.admit(now: now()) else { return }
+        await audit(Principal(name: "anonymous"), action, "accounts", object, outcome: "denied",
+                    detail: suppressed > 0 ? "\(detail) (and \(suppressed) similar refusals not recorded individually)" : detail)
+    }
+
     /// Newest first; `before` pages backwards by id.
     public func auditEvents(limit: Int = 100, before: Int64? = nil, filter: AuditFilter = AuditFilter()) async throws -> [AuditEventView] {
         try await store.auditEvents(limit: max(1, min(limit, 1000)), beforeID: before, filter: filter).map {
@@ -28,3 +37,27 @@ extension Hub {
         return AuditVerifyResponse(entries: v.entries, intact: v.firstBrokenID == nil, firstBrokenID: v.firstBrokenID, problem: v.problem)
     }
 }
+
+/// A fixed budget of anonymous audit entries per minute.
+actor AnonymousAuditLimiter {
+    static let perMinute = 120
+    private var windowStart = Date.distantPast
+    private var written = 0
+    private var suppressed = 0
+
+    /// nil: drop this one; otherwise write it, mentioning how many were dropped before it.
+    func admit(now: Date) -> Int? {
+        if now.timeIntervalSince(windowStart) >= 60 {
+            windowStart = now
+            written = 0
+        }
+        guard written < Self.perMinute else {
+            suppressed += 1
+            return nil
+        }
+        written += 1
+        defer { suppressed = 0 }
+        return suppressed
+    }
+}
+

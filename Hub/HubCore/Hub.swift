@@ -26,6 +26,7 @@ public final class Hub: Sendable {
     let oidc: OIDCProvider?
     let loginAttempts = LoginAttempts()
     let loginThrottle = LoginThrottle()
+    let anonymousAudits = AnonymousAuditLimiter()
 
     public init(
         configuration: HubConfiguration,

@@ -19,6 +19,7 @@ extension RBACCanResponse: ResponseEncodable {}
 extension AuditEventView: ResponseEncodable {}
 extension HubSettings: ResponseEncodable {}
 extension AuditVerifyResponse: ResponseEncodable {}
+extension HistoryEntry: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
 /// behind authentication names the RBAC check it needs (policy.csv's resource, action and
@@ -137,6 +138,19 @@ public enum HubRoutes {
             let name = try context.parameters.require("name")
             return try await g.run(context, .sync, .applications, try await hub.appObject(name)) {
                 try await hub.syncApp(named: name, initiatedBy: context.caller)
+            }
+        }
+        api.get("/applications/{name}/history") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) {
+                ListResponse(items: try await hub.history(appNamed: name))
+            }
+        }
+        api.post("/applications/{name}/rollback") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: RollbackRequest.self, context: context)
+            return try await g.run(context, .rollback, .applications, try await hub.appObject(name), detail: "to history entry \(body.id)") {
+                try await hub.rollback(appNamed: name, to: body.id, by: context.caller).view
             }
         }
         api.post("/applications/{name}/refresh") { _, context in

@@ -102,6 +102,13 @@ extension Hub {
             + (op.message.map { ": \($0)" } ?? "") + (summary.isEmpty ? "" : " (\(summary))")
         await audit(Principal(name: op.initiatedBy ?? "automated"), "sync", "applications", "\(app.project)/\(app.name)",
                     outcome: op.phase == .succeeded ? "succeeded" : "failed", detail: detail)
+        do {
+            try await store.addHistory(HistoryRecord(appName: app.name, cluster: cluster, revision: op.revision, manifestsDigest: digest,
+                                                     initiatedBy: op.initiatedBy ?? "automated", startedAt: op.startedAt, deployedAt: op.finishedAt ?? now(),
+                                                     result: op.phase.rawValue, message: op.message), keep: app.revisionHistoryLimit)
+        } catch {
+            logger.error("cannot record deployment history", metadata: ["app": "\(app.name)", "error": "\(error)"])
+        }
     }
 }
 

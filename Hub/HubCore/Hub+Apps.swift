@@ -44,7 +44,7 @@ extension Hub {
             cluster: spec.cluster, namespace: spec.namespace,
             autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
             syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
-            createdAt: t, updatedAt: t, refreshRequestedAt: nil))
+            revisionHistoryLimit: spec.revisionHistoryLimit, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
         return try await refresh(appNamed: spec.name)
     }
@@ -71,6 +71,9 @@ extension Hub {
             $0.syncOptions = spec.syncPolicy.syncOptions
             $0.retry = spec.syncPolicy.retry
             $0.ignoreDifferences = spec.ignoreDifferences
+            $0.revisionHistoryLimit = spec.revisionHistoryLimit
+            // Changing the app ends a rollback: Git's target revision is desired again.
+            $0.rollback = nil
             $0.updatedAt = t
         }
         logger.info("application updated", metadata: ["app": "\(spec.name)"])
@@ -107,7 +110,12 @@ extension Hub {
 
     /// Asks the app's agent to apply the current assignment now (Argo CD's Sync).
     public func syncApp(named name: String, initiatedBy: Principal) async throws -> AppView {
-        let a = try await requireApp(name)
+        var a = try await requireApp(name)
+        if a.rollback != nil {
+            // A sync after a rollback goes back to Git's target revision, as in Argo CD.
+            a = try await store.updateApp(named: name) { $0.rollback = nil }
+            try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name)) }
+        }
         guard let r = try await store.render(app: name), r.revision != nil else {
             throw HubError(.conflict, "application \"\(name)\" has nothing to sync yet: \(try await view(a).conditions.map(\.message).joined(separator: "; "))")
         }
@@ -161,11 +169,11 @@ extension Hub {
         }
     }
 
-    private func renderAndAssign(_ app: AppRecord) async throws {
+    func renderAndAssign(_ app: AppRecord) async throws {
         let previous = try await store.render(app: app.name)
         let output: AppRenderer.Output
         do {
-            output = try await renderer.render(repoURL: app.repoURL, path: app.path, revision: app.targetRevision)
+            output = try await renderer.render(repoURL: app.repoURL, path: app.path, revision: app.rollback?.revision ?? app.targetRevision)
         } catch {
             // The repository or revision cannot be read: keep what was rendered before, say why.
             var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
@@ -248,7 +256,7 @@ extension Hub {
     // MARK: View
 
     func view(_ a: AppRecord) async throws -> AppView {
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences)
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
         var sync: SyncStatusCode = .unknown
@@ -262,7 +270,9 @@ extension Hub {
         return AppView(
             spec: spec, targetCommit: render?.commit.map(CommitInfo.init), syncedRevision: status?.revision,
             sync: sync, health: health,
-            conditions: (render?.conditions ?? []) + (status?.conditions ?? []),
+            conditions: (render?.conditions ?? []) + (status?.conditions ?? []) + (a.rollback.map { pin in
+                [AppCondition(type: "RolledBack", message: "rolled back to \(pin.revision.prefix(8)) (history \(pin.historyID)) by \(pin.by) at \(WireJSON.formatDate(pin.at)); auto-sync is off; `hawser app sync \(a.name)` returns to \(a.targetRevision)")]
+            } ?? []),
             resources: status?.resources ?? [],
             operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
             operation: status?.operation,

@@ -53,6 +53,13 @@ public protocol HubStore: Sendable {
     /// Ordered by cluster id.
     func statuses(app: String) async throws -> [AppStatusRecord]
 
+    // MARK: History
+
+    /// Appends a deployment and keeps the app's newest `keep`.
+    func addHistory(_ h: HistoryRecord, keep: Int) async throws
+    /// Newest first.
+    func history(app: String) async throws -> [HistoryRecord]
+
     // MARK: Projects
 
     /// Throws `conflict` when the name is taken.

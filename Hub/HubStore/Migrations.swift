@@ -15,6 +15,7 @@ enum Migrations {
         migrator.registerMigration("v2-projects", migrate: v2Projects)
         migrator.registerMigration("v3-auth", migrate: v3Auth)
         migrator.registerMigration("v4-audit-chain", migrate: v4AuditChain)
+        migrator.registerMigration("v5-history", migrate: v5History)
         return migrator
     }
 
@@ -167,6 +168,25 @@ enum Migrations {
             try db.execute(sql: "UPDATE audit_event SET hash = ? WHERE id = ?", arguments: [hash, id])
             previous = hash
         }
+    }
+
+    /// Past deployments per app, for `hawser app history` and rollback.
+    static func v5History(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE app_history (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                app_name TEXT NOT NULL REFERENCES app(name) ON DELETE CASCADE,
+                cluster TEXT NOT NULL,
+                revision TEXT NOT NULL,
+                manifests_digest TEXT,
+                initiated_by TEXT NOT NULL,
+                started_at REAL NOT NULL,
+                deployed_at REAL NOT NULL,
+                result TEXT NOT NULL,
+                message TEXT
+            );
+            CREATE INDEX app_history_app ON app_history(app_name, id);
+            """)
     }
 }
 

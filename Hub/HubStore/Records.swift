@@ -93,6 +93,10 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public var syncOptions: [String]
     public var retry: RetryPolicy?
     public var ignoreDifferences: [IgnoreDifference]
+    public var revisionHistoryLimit: Int
+    /// Set by a rollback: renders use this commit instead of `targetRevision` until the next
+    /// sync or change of the app.
+    public var rollback: RollbackPin?
     public var createdAt: Date
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
@@ -102,8 +106,11 @@ public struct AppRecord: Codable, Sendable, Hashable {
         name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD",
         cluster: String, namespace: String, autoSync: Bool = false, selfHeal: Bool = false, prune: Bool = false,
         syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
+        revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil,
         createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil
     ) {
+        self.revisionHistoryLimit = revisionHistoryLimit
+        self.rollback = rollback
         self.syncOptions = syncOptions
         self.retry = retry
         self.ignoreDifferences = ignoreDifferences
@@ -213,3 +220,47 @@ public struct AppStatusRecord: Codable, Sendable, Hashable {
         self.reportedAt = reportedAt
     }
 }
+
+/// A rollback in effect: the past deployment it returned to, who asked and when.
+public struct RollbackPin: Codable, Sendable, Hashable {
+    public var revision: String
+    public var historyID: Int64
+    public var by: String
+    public var at: Date
+
+    public init(revision: String, historyID: Int64, by: String, at: Date) {
+        self.revision = revision
+        self.historyID = historyID
+        self.by = by
+        self.at = at
+    }
+}
+
+/// One past deployment, as stored (`app_history`).
+public struct HistoryRecord: Codable, Sendable, Hashable {
+    public var id: Int64?
+    public var appName: String
+    public var cluster: String
+    public var revision: String
+    public var manifestsDigest: String?
+    public var initiatedBy: String
+    public var startedAt: Date
+    public var deployedAt: Date
+    public var result: String
+    public var message: String?
+
+    public init(id: Int64? = nil, appName: String, cluster: String, revision: String, manifestsDigest: String?, initiatedBy: String,
+                startedAt: Date, deployedAt: Date, result: String, message: String?) {
+        self.id = id
+        self.appName = appName
+        self.cluster = cluster
+        self.revision = revision
+        self.manifestsDigest = manifestsDigest
+        self.initiatedBy = initiatedBy
+        self.startedAt = startedAt
+        self.deployedAt = deployedAt
+        self.result = result
+        self.message = message
+    }
+}
+

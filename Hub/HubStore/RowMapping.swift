@@ -82,6 +82,8 @@ extension AppRecord {
         var syncOptions: [String]?
         var retry: RetryPolicy?
         var ignoreDifferences: [IgnoreDifference]?
+        var revisionHistoryLimit: Int?
+        var rollback: RollbackPin?
     }
 
     init(row: Row) throws {
@@ -91,13 +93,15 @@ extension AppRecord {
             targetRevision: row["target_revision"], cluster: row["cluster"], namespace: row["namespace"],
             autoSync: row["auto_sync"], selfHeal: row["self_heal"], prune: row["prune"],
             syncOptions: settings.syncOptions ?? [], retry: settings.retry, ignoreDifferences: settings.ignoreDifferences ?? [],
+            revisionHistoryLimit: settings.revisionHistoryLimit ?? 10, rollback: settings.rollback,
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             refreshRequestedAt: optionalDate(row, "refresh_requested_at"))
     }
 
     /// Shared by `insertSQL` and `updateSQL`: every column, `name` last.
     func arguments() throws -> StatementArguments {
-        let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences))
+        let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences,
+                                                          revisionHistoryLimit: revisionHistoryLimit, rollback: rollback))
         return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings,
                 createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
     }

@@ -108,7 +108,10 @@ public struct AppSpec: Codable, Sendable, Hashable {
     public var namespace: String
     public var syncPolicy: SyncPolicy
     public var ignoreDifferences: [IgnoreDifference]
-    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = []) {
+    /// How many past deployments `hawser app history` keeps (Argo CD's default: 10).
+    public var revisionHistoryLimit: Int
+    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10) {
+        self.revisionHistoryLimit = revisionHistoryLimit
         self.ignoreDifferences = ignoreDifferences
         self.name = name
         self.project = project
@@ -131,7 +134,41 @@ public struct AppSpec: Codable, Sendable, Hashable {
         namespace = try c.decode(String.self, forKey: .namespace)
         syncPolicy = try c.decodeIfPresent(SyncPolicy.self, forKey: .syncPolicy) ?? SyncPolicy()
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
+        revisionHistoryLimit = try c.decodeIfPresent(Int.self, forKey: .revisionHistoryLimit) ?? 10
     }
+}
+
+/// One past deployment of an app to its cluster (`GET /api/v1/applications/{name}/history`).
+public struct HistoryEntry: Codable, Sendable, Hashable {
+    /// What `hawser app rollback APP ID` takes.
+    public var id: Int64
+    public var cluster: String
+    public var revision: String
+    public var manifestsDigest: String?
+    public var initiatedBy: String
+    public var startedAt: Date
+    public var deployedAt: Date
+    /// `Succeeded`, `Failed` or `Error`.
+    public var result: String
+    public var message: String?
+
+    public init(id: Int64, cluster: String, revision: String, manifestsDigest: String?, initiatedBy: String, startedAt: Date, deployedAt: Date, result: String, message: String?) {
+        self.id = id
+        self.cluster = cluster
+        self.revision = revision
+        self.manifestsDigest = manifestsDigest
+        self.initiatedBy = initiatedBy
+        self.startedAt = startedAt
+        self.deployedAt = deployedAt
+        self.result = result
+        self.message = message
+    }
+}
+
+/// `POST /api/v1/applications/{name}/rollback`.
+public struct RollbackRequest: Codable, Sendable {
+    public var id: Int64
+    public init(id: Int64) { self.id = id }
 }
 
 public struct CommitInfo: Codable, Sendable, Hashable {

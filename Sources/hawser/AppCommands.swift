@@ -5,7 +5,7 @@ import HawserProtocol
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Create, inspect, sync and delete applications.",
-        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, Delete.self])
+        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, History.self, Rollback.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
@@ -76,6 +76,37 @@ struct AppCommand: AsyncParsableCommand {
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(name)\" updated.")
             printDetail(app)
+        }
+    }
+
+    struct History: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Past deployments: revision, when, by whom, result (newest first).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        func run() async throws {
+            let r: ListResponse<HistoryEntry> = try await global.client().get("/api/v1/applications/\(name)/history")
+            if global.output == .json { return try printJSON(r.items) }
+            printTable(["ID", "DEPLOYED", "REVISION", "CLUSTER", "BY", "RESULT", "MESSAGE"], r.items.map { h in
+                ["\(h.id)", WireJSON.formatDate(h.deployedAt), String(h.revision.prefix(8)), h.cluster, h.initiatedBy, h.result, h.message ?? ""]
+            })
+        }
+    }
+
+    /// `argocd app rollback APP ID`.
+    struct Rollback: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Re-apply the revision of a past deployment (auto-sync is turned off).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Argument(help: "History ID from `hawser app history`.") var id: Int64
+        func run() async throws {
+            let client = try global.client()
+            let before: AppView = try await client.get("/api/v1/applications/\(name)")
+            let app: AppView = try await client.post("/api/v1/applications/\(name)/rollback", RollbackRequest(id: id))
+            if global.output == .json { return try printJSON(app) }
+            if before.spec.syncPolicy.automated {
+                print("Auto-sync of \(name) is now off, so Git does not roll it forward again; `hawser app set \(name) --auto-sync` turns it back on.")
+            }
+            print("Rolling \(name) back to history entry \(id); `hawser app sync \(name)` returns to \(app.spec.targetRevision).")
         }
     }
 

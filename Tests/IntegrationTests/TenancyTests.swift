@@ -150,6 +150,10 @@ import Testing
             Attempt(name: "alice reads team B's app", expect: 403) { try await api.call(.GET, "/api/v1/applications/b-web", token: alice) },
             Attempt(name: "alice syncs team B's app", expect: 403) { try await api.call(.POST, "/api/v1/applications/b-web/sync", token: alice) },
             Attempt(name: "alice deletes team B's app", expect: 403) { try await api.call(.DELETE, "/api/v1/applications/b-web", token: alice) },
+            Attempt(name: "alice rolls back team B's app", expect: 403) {
+                try await api.call(.POST, "/api/v1/applications/b-web/rollback", token: alice, json: #"{"id":1}"#)
+            },
+            Attempt(name: "alice reads team B's deployment history", expect: 403) { try await api.call(.GET, "/api/v1/applications/b-web/history", token: alice) },
             Attempt(name: "alice refreshes team B's app", expect: 403) { try await api.call(.POST, "/api/v1/applications/b-web/refresh", token: alice) },
             Attempt(name: "alice creates an app in project team-b", expect: 403) {
                 try await api.call(.POST, "/api/v1/applications", token: alice, json: app("a-sneak", "team-b", "b", "team-b"))

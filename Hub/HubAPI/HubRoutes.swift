@@ -20,6 +20,7 @@ extension AuditEventView: ResponseEncodable {}
 extension HubSettings: ResponseEncodable {}
 extension AuditVerifyResponse: ResponseEncodable {}
 extension HistoryEntry: ResponseEncodable {}
+extension AppSummary: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
 /// behind authentication names the RBAC check it needs (policy.csv's resource, action and
@@ -108,9 +109,23 @@ public enum HubRoutes {
             let spec = try await request.decode(as: AppSpec.self, context: context)
             return .init(status: .created, response: try await g.run(context, .create, .applications, "\(spec.project)/\(spec.name)") { try await hub.createApp(spec) })
         }
-        api.get("/applications") { _, context in
-            ListResponse(items: try await g.filter(context, .applications, try await hub.apps()) { "\($0.spec.project)/\($0.spec.name)" })
+        api.get("/applications") { request, context in
+            let q = request.uri.queryParameters
+            func text(_ name: String) -> String? { q.get(name).map { String($0) } }
+            var filter = AppListFilter(project: text("project"), cluster: text("cluster"), namePrefix: text("namePrefix"))
+            if let s = text("sync") {
+                guard let code = SyncStatusCode(rawValue: s) else { throw HubError(.invalid, "sync=\(s): use Synced, OutOfSync or Unknown") }
+                filter.sync = code
+            }
+            if let h = text("health") {
+                guard let code = HealthStatusCode(rawValue: h) else {
+                    throw HubError(.invalid, "health=\(h): use Healthy, Progressing, Degraded, Suspended, Missing or Unknown")
+                }
+                filter.health = code
+            }
+            return try await hub.appsPage(for: context.caller, filter: filter, limit: text("limit").flatMap { Int($0) } ?? 500, continue: text("continue"))
         }
+        api.get("/summary") { _, context in try await hub.summary(for: context.caller) }
         api.get("/applications/{name}") { _, context in
             let name = try context.parameters.require("name")
             return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.app(named: name) }

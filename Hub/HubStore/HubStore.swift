@@ -53,6 +53,10 @@ public protocol HubStore: Sendable {
     /// Ordered by cluster id.
     func statuses(app: String) async throws -> [AppStatusRecord]
 
+    /// Apps with their latest render and status summary (no manifests, no resource rows), in
+    /// name order after `afterName`.
+    func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing]
+
     // MARK: History
 
     /// Appends a deployment and keeps the app's newest `keep`.

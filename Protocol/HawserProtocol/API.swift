@@ -15,7 +15,36 @@ public struct APIErrorBody: Codable, Sendable {
 
 public struct ListResponse<Item: Codable & Sendable>: Codable, Sendable {
     public var items: [Item]
-    public init(items: [Item]) { self.items = items }
+    /// Present when there is more: pass it back as `continue` for the next page.
+    public var `continue`: String?
+    public init(items: [Item], continue next: String? = nil) {
+        self.items = items
+        self.continue = next
+    }
+}
+
+/// Counts of applications by sync and health (`GET /api/v1/summary`), overall, per project and
+/// per cluster, over the applications the caller may see.
+public struct AppSummary: Codable, Sendable, Hashable {
+    public struct Counts: Codable, Sendable, Hashable {
+        public var total: Int = 0
+        public var sync: [String: Int] = [:]
+        public var health: [String: Int] = [:]
+        public init() {}
+        public mutating func add(sync s: SyncStatusCode, health h: HealthStatusCode) {
+            total += 1
+            sync[s.rawValue, default: 0] += 1
+            health[h.rawValue, default: 0] += 1
+        }
+    }
+    public var all: Counts
+    public var projects: [String: Counts]
+    public var clusters: [String: Counts]
+    public init(all: Counts = .init(), projects: [String: Counts] = [:], clusters: [String: Counts] = [:]) {
+        self.all = all
+        self.projects = projects
+        self.clusters = clusters
+    }
 }
 
 public struct VersionInfo: Codable, Sendable {

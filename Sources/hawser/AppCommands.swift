@@ -5,7 +5,7 @@ import HawserProtocol
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Create, inspect, sync and delete applications.",
-        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, History.self, Rollback.self, Delete.self])
+        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, History.self, Rollback.self, Summary.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
@@ -79,6 +79,22 @@ struct AppCommand: AsyncParsableCommand {
         }
     }
 
+    struct Summary: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Counts of applications by sync and health, per project and cluster.")
+        @OptionGroup var global: GlobalOptions
+        func run() async throws {
+            let s: AppSummary = try await global.client().get("/api/v1/summary")
+            if global.output == .json { return try printJSON(s) }
+            func row(_ scope: String, _ c: AppSummary.Counts) -> [String] {
+                [scope, "\(c.total)", "\(c.sync["Synced"] ?? 0)", "\(c.sync["OutOfSync"] ?? 0)", "\(c.health["Healthy"] ?? 0)",
+                 "\(c.health["Progressing"] ?? 0)", "\(c.health["Degraded"] ?? 0)", "\(c.health["Missing"] ?? 0)"]
+            }
+            printTable(["SCOPE", "APPS", "SYNCED", "OUTOFSYNC", "HEALTHY", "PROGRESSING", "DEGRADED", "MISSING"],
+                       [row("all", s.all)] + s.projects.sorted { $0.key < $1.key }.map { row("project \($0.key)", $0.value) }
+                        + s.clusters.sorted { $0.key < $1.key }.map { row("cluster \($0.key)", $0.value) })
+        }
+    }
+
     struct History: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Past deployments: revision, when, by whom, result (newest first).")
         @OptionGroup var global: GlobalOptions
@@ -113,9 +129,26 @@ struct AppCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List applications with their sync and health.")
         @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this project.") var project: String?
+        @Option(help: "Only this cluster.") var cluster: String?
+        @Option(help: "Only Synced, OutOfSync or Unknown.") var sync: String?
+        @Option(help: "Only Healthy, Progressing, Degraded, Suspended, Missing or Unknown.") var health: String?
+        @Option(help: "Only names starting with this.") var namePrefix: String?
 
         func run() async throws {
-            let r: ListResponse<AppView> = try await global.client().get("/api/v1/applications")
+            var c = URLComponents()
+            c.queryItems = [("project", project), ("cluster", cluster), ("sync", sync), ("health", health), ("namePrefix", namePrefix)]
+                .compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }
+            let filters = c.percentEncodedQuery.map { "&" + $0 } ?? ""
+            let client = try global.client()
+            var items: [AppView] = []
+            var next: String? = nil
+            repeat {
+                let page: ListResponse<AppView> = try await client.get("/api/v1/applications?limit=500" + filters + (next.map { "&continue=\($0)" } ?? ""))
+                items += page.items
+                next = page.continue
+            } while next != nil
+            let r = ListResponse(items: items)
             if global.output == .json { return try printJSON(r.items) }
             printTable(["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "SYNC", "HEALTH", "REVISION", "CONDITIONS"], r.items.map { a in
                 [a.spec.name, a.spec.cluster, a.spec.namespace, a.spec.project, a.sync.rawValue, a.health.rawValue,

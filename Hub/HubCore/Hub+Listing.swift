@@ -1,0 +1,98 @@
+import Foundation
+import HawserProtocol
+import HubRBAC
+import HubStore
+
+/// What an application list can be narrowed to (`GET /api/v1/applications?…`).
+public struct AppListFilter: Sendable, Hashable {
+    public var project: String?
+    public var cluster: String?
+    public var namePrefix: String?
+    public var sync: SyncStatusCode?
+    public var health: HealthStatusCode?
+
+    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil, sync: SyncStatusCode? = nil, health: HealthStatusCode? = nil) {
+        self.project = project
+        self.cluster = cluster
+        self.namePrefix = namePrefix
+        self.sync = sync
+        self.health = health
+    }
+}
+
+/// Lists and the summary read one query's worth of rows at a time, without manifests or
+/// resource rows, and keep only what the caller may `get`, so a page costs the same with ten
+/// apps or ten thousand.
+extension Hub {
+    /// One page in name order. `continue` is opaque to callers (the last name examined).
+    public func appsPage(for p: Principal, filter: AppListFilter, limit: Int, continue token: String?) async throws -> ListResponse<AppView> {
+        let limit = max(1, min(limit, 1000))
+        var after = try token.map(Self.decodeContinue)
+        var items: [AppView] = []
+        let query = AppListQuery(project: filter.project, cluster: filter.cluster, namePrefix: filter.namePrefix)
+        let chunkSize = max(limit * 2, 200)
+        while true {
+            let chunk = try await store.appListings(query, afterName: after, limit: chunkSize)
+            for row in chunk {
+                after = row.app.name
+                let v = Self.listView(row)
+                if let s = filter.sync, v.sync != s { continue }
+                if let h = filter.health, v.health != h { continue }
+                guard try await can(p, .get, .applications, "\(row.app.project)/\(row.app.name)") else { continue }
+                items.append(v)
+                // Full: more may follow (an empty last page is possible, as in Kubernetes).
+                if items.count == limit { return ListResponse(items: items, continue: after.map(Self.encodeContinue)) }
+            }
+            if chunk.count < chunkSize { return ListResponse(items: items, continue: nil) }
+        }
+    }
+
+    /// Counts by sync and health, overall, per project and per cluster.
+    public func summary(for p: Principal) async throws -> AppSummary {
+        var out = AppSummary()
+        var after: String?
+        while true {
+            let chunk = try await store.appListings(AppListQuery(), afterName: after, limit: 1000)
+            for row in chunk {
+                guard try await can(p, .get, .applications, "\(row.app.project)/\(row.app.name)") else { continue }
+                let v = Self.listView(row)
+                out.all.add(sync: v.sync, health: v.health)
+                out.projects[row.app.project, default: .init()].add(sync: v.sync, health: v.health)
+                out.clusters[row.app.cluster, default: .init()].add(sync: v.sync, health: v.health)
+            }
+            guard chunk.count == 1000, let last = chunk.last else { return out }
+            after = last.app.name
+        }
+    }
+
+    /// The list's view of an app: like `view(_:)`, minus resource rows and the operation.
+    static func listView(_ row: AppListing) -> AppView {
+        let a = row.app
+        var sync: SyncStatusCode = .unknown
+        var health: HealthStatusCode = .unknown
+        if let s = row.sync, row.renderRevision != nil {
+            let current = row.observedGeneration == row.generation
+            sync = current ? (SyncStatusCode(rawValue: s) ?? .unknown) : .outOfSync
+            health = row.health.flatMap(HealthStatusCode.init(rawValue:)) ?? .unknown
+        }
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster,
+                           namespace: a.namespace, syncPolicy: syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
+        return AppView(spec: spec, targetCommit: row.commit.map(CommitInfo.init), syncedRevision: row.statusRevision, sync: sync, health: health,
+                       conditions: row.renderConditions + row.statusConditions, resources: [],
+                       operationPhase: row.operationPhase.flatMap(OperationPhase.init(rawValue:)), message: row.message,
+                       reportedAt: row.reportedAt, createdAt: a.createdAt)
+    }
+
+    static func encodeContinue(_ name: String) -> String {
+        Data(name.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeContinue(_ token: String) throws -> String {
+        var t = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while t.count % 4 != 0 { t += "=" }
+        guard let d = Data(base64Encoded: t), let s = String(data: d, encoding: .utf8) else {
+            throw HubError(.invalid, "continue=\(token) is not a token this hub gave out; start again without it")
+        }
+        return s
+    }
+}

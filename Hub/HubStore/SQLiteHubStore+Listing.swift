@@ -1,0 +1,70 @@
+import Foundation
+import GRDB
+import HawserProtocol
+
+/// What an application list row needs, read in one query without the rendered manifests or the
+/// per-resource rows (the heavy columns): lists of thousands of apps stay cheap.
+public struct AppListing: Sendable {
+    public var app: AppRecord
+    public var renderRevision: String?
+    public var commit: RenderedCommit?
+    public var renderConditions: [AppCondition]
+    public var generation: Int?
+    public var statusRevision: String?
+    public var observedGeneration: Int?
+    public var sync: String?
+    public var health: String?
+    public var statusConditions: [AppCondition]
+    public var message: String?
+    public var operationPhase: String?
+    public var reportedAt: Date?
+}
+
+/// Filters a store can apply in SQL.
+public struct AppListQuery: Sendable, Hashable {
+    public var project: String?
+    public var cluster: String?
+    public var namePrefix: String?
+    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil) {
+        self.project = project
+        self.cluster = cluster
+        self.namePrefix = namePrefix
+    }
+}
+
+extension SQLiteHubStore {
+    /// Apps in name order after `afterName`, at most `limit`.
+    public func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing] {
+        var clauses = ["a.name > ?"]
+        var args: [DatabaseValue] = [(afterName ?? "").databaseValue]
+        if let p = q.project { clauses.append("a.project = ?"); args.append(p.databaseValue) }
+        if let c = q.cluster { clauses.append("a.cluster = ?"); args.append(c.databaseValue) }
+        if let n = q.namePrefix, !n.isEmpty {
+            clauses.append("substr(a.name, 1, ?) = ?")
+            args += [n.count.databaseValue, n.databaseValue]
+        }
+        args.append(limit.databaseValue)
+        let sql = """
+            SELECT a.*, r.revision AS r_revision, r.commit_info AS r_commit, r.conditions AS r_conditions, r.generation AS r_generation,
+                   s.revision AS s_revision, s.observed_generation AS s_generation, s.sync AS s_sync, s.health AS s_health,
+                   s.conditions AS s_conditions, s.message AS s_message, s.operation_phase AS s_phase, s.reported_at AS s_reported
+            FROM app a LEFT JOIN app_render r ON r.app_name = a.name LEFT JOIN app_status s ON s.app_name = a.name
+            WHERE \(clauses.joined(separator: " AND ")) ORDER BY a.name LIMIT ?
+            """
+        let arguments = StatementArguments(args)
+        return try await read { db in
+            try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                AppListing(
+                    app: try AppRecord(row: row),
+                    renderRevision: row["r_revision"],
+                    commit: try (row["r_commit"] as String?).map { try JSONColumn.decode(RenderedCommit.self, from: $0, column: "app_render.commit_info") },
+                    renderConditions: try (row["r_conditions"] as String?).map { try JSONColumn.decode([AppCondition].self, from: $0, column: "app_render.conditions") } ?? [],
+                    generation: row["r_generation"],
+                    statusRevision: row["s_revision"], observedGeneration: row["s_generation"], sync: row["s_sync"], health: row["s_health"],
+                    statusConditions: try (row["s_conditions"] as String?).map { try JSONColumn.decode([AppCondition].self, from: $0, column: "app_status.conditions") } ?? [],
+                    message: row["s_message"], operationPhase: row["s_phase"],
+                    reportedAt: (row["s_reported"] as Double?).map(Date.init(timeIntervalSince1970:)))
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import HawserProtocol
+import HubCore
+import HubStore
+import Testing
+
+/// The application list at scale: pages in name order with a `continue` token, filters by
+/// project, cluster, name, sync and health, RBAC applied before the page is cut, and a summary
+/// with counts per project and cluster.
+@Suite(.serialized) struct ListingTests {
+    @Test func pagesFiltersRBACAndSummaryAgree() async throws {
+        let policy = "p, role:team-a, applications, get, team-a/*, allow\ng, alice, role:team-a\n"
+        let h = try await HubHarness.start(configure: { $0.rbacPolicyCSV = policy })
+        let hub = h.hub
+        let cluster = try await hub.addCluster(ClusterCreateRequest(name: "fleet"))
+        for team in ["team-a", "team-b"] {
+            _ = try await hub.createProject(ProjectView(name: team, spec: ProjectSpec(sourceRepos: ["*"], destinations: [ProjectDestination(name: "*", namespace: "*")])))
+        }
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"])
+        var names: [String] = []
+        for i in 0..<30 {
+            let name = String(format: "app-%02d", i)
+            names.append(name)
+            _ = try await hub.createApp(AppSpec(name: name, project: i % 3 == 0 ? "team-a" : "team-b", repoURL: repo.path, path: "app", cluster: "fleet", namespace: "default"))
+            // A third of them report Synced/Healthy for the current generation, one Degraded.
+            if i % 2 == 0, let r = try await hub.store.render(app: name) {
+                try await hub.store.saveStatus(AppStatusRecord(appName: name, clusterId: cluster.cluster.id, revision: r.revision, observedGeneration: r.generation,
+                                                               sync: "Synced", health: i == 4 ? "Degraded" : "Healthy", reportedAt: Date()))
+            }
+        }
+        let admin = Principal(name: "admin")
+
+        // Pages of 7 cover everything once, in order.
+        var seen: [String] = []
+        var token: String? = nil
+        var pages = 0
+        repeat {
+            let page = try await hub.appsPage(for: admin, filter: .init(), limit: 7, continue: token)
+            seen += page.items.map(\.spec.name)
+            token = page.continue
+            pages += 1
+        } while token != nil && pages < 20
+        #expect(seen == names, "\(seen)")
+        #expect(pages >= 5)
+
+        let teamA = try await hub.appsPage(for: admin, filter: .init(project: "team-a"), limit: 100, continue: nil)
+        #expect(teamA.items.map(\.spec.name) == names.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
+        let synced = try await hub.appsPage(for: admin, filter: .init(sync: .synced), limit: 100, continue: nil)
+        #expect(synced.items.count == 15)
+        let degraded = try await hub.appsPage(for: admin, filter: .init(health: .degraded), limit: 100, continue: nil)
+        #expect(degraded.items.map(\.spec.name) == ["app-04"])
+        let prefixed = try await hub.appsPage(for: admin, filter: .init(namePrefix: "app-2"), limit: 100, continue: nil)
+        #expect(prefixed.items.count == 10)
+
+        // alice sees team-a only; her pages are full pages of her apps, not holes.
+        let alice = Principal(name: "alice")
+        let alicePage = try await hub.appsPage(for: alice, filter: .init(), limit: 4, continue: nil)
+        #expect(alicePage.items.map(\.spec.name) == ["app-00", "app-03", "app-06", "app-09"] && alicePage.continue != nil)
+
+        let summary = try await hub.summary(for: admin)
+        #expect(summary.all.total == 30 && summary.all.sync["Synced"] == 15 && summary.all.health["Degraded"] == 1)
+        #expect(summary.projects["team-a"]?.total == 10 && summary.clusters["fleet"]?.total == 30)
+        let aliceSummary = try await hub.summary(for: alice)
+        #expect(aliceSummary.all.total == 10 && aliceSummary.projects["team-b"] == nil)
+
+        // The CLI follows the pages and passes the filters.
+        var r = try await h.cli("app", "list", "--project", "team-a", "--sync", "Synced", "-o", "json")
+        let listed = try WireJSON.decoder().decode([AppView].self, from: Data(r.stdout.utf8))
+        #expect(listed.map(\.spec.name) == ["app-00", "app-06", "app-12", "app-18", "app-24"], "\(listed.map(\.spec.name))")
+        r = try await h.cli("app", "summary")
+        #expect(r.ok && r.stdout.contains("project team-a") && r.stdout.contains("cluster fleet"), "\(r.stdout)")
+        r = try await h.cli("app", "list", "--health", "Sick")
+        #expect(!r.ok && r.stderr.contains("health=Sick"), "\(r.stderr)")
+        await h.stop()
+    }
+}

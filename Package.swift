@@ -64,7 +64,8 @@ let package = Package(
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], path: "Hub/HubStore"),
         .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
-        .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", "HubStore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI"),
+        .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", "HubStore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI",
+                resources: [.copy("openapi.yaml")]),
         .target(name: "HubServer", dependencies: [
             "HubCore", "HubGateway", "HubAPI", "HubStore", "HubPKI", "HubAuth", "HawserWire", log,
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -31,6 +31,12 @@ public enum HubRoutes {
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
         router.get("/api/version") { _, _ in hub.versionInfo() }
+        router.get("/api/openapi.yaml") { _, _ -> Response in
+            guard let text = OpenAPIDocument.text else {
+                throw HubError(.notFound, "the OpenAPI document is not installed next to the hub binary (hawser_HubAPI.resources/openapi.yaml)")
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         // Login is the one API call without a token.
         router.post("/api/v1/session") { request, context -> EditedResponse<SessionResponse> in
             let body = try await request.decode(as: LoginRequest.self, context: context)

@@ -132,6 +132,12 @@ public enum HubRoutes {
             return try await hub.appsPage(for: context.caller, filter: filter, limit: text("limit").flatMap { Int($0) } ?? 500, continue: text("continue"))
         }
         api.get("/summary") { _, context in try await hub.summary(for: context.caller) }
+        api.get("/stream/applications") { request, context -> Response in
+            let q = request.uri.queryParameters
+            func text(_ name: String) -> String? { q.get(name).map { String($0) } }
+            return try await EventStream.applications(hub: hub, caller: context.caller,
+                                                      filter: .init(project: text("project"), cluster: text("cluster"), app: text("app")))
+        }
         api.get("/applications/{name}") { _, context in
             let name = try context.parameters.require("name")
             return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.app(named: name) }

@@ -84,6 +84,7 @@ extension Hub {
         } catch {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
+        await publishApp(report.appId)
         if let op = report.operation, op.phase != .running, op != previous?.operation {
             await auditDeployment(app, cluster: connection.cluster.name, op)
         }

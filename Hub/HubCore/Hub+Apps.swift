@@ -106,6 +106,7 @@ extension Hub {
             await session.send(.unassign(Unassign(appId: name, cascade: cascade)))
         }
         logger.info("application deleted", metadata: ["app": "\(name)", "cascade": "\(cascade)"])
+        await appEvents.publish(.deleted(name: name, project: a.project, cluster: a.cluster))
     }
 
     /// Asks the app's agent to apply the current assignment now (Argo CD's Sync).
@@ -145,6 +146,7 @@ extension Hub {
         try await refreshQueue.run(name) { [self] in
             let app = try await requireApp(name)
             try await renderAndAssign(app)
+            await publishApp(name)
             if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
                 await session.send(.command(Command(action: .refresh, appId: name, initiatedBy: "refresh")))
             }
@@ -154,9 +156,10 @@ extension Hub {
 
     /// The poller's refresh: only what changed in Git reaches the agent.
     func poll(appNamed name: String) async throws {
-        try await refreshQueue.run(name) { [self] in
+        let changed = try await refreshQueue.run(name) { [self] in
             try await renderAndAssign(try await requireApp(name))
         }
+        if changed { await publishApp(name) }
     }
 
     /// Refreshes every application; one failing app never stops the others.
@@ -169,7 +172,10 @@ extension Hub {
         }
     }
 
-    func renderAndAssign(_ app: AppRecord) async throws {
+    /// Renders the app and assigns what changed; true when what users see of the render
+    /// changed (a new generation, or different conditions).
+    @discardableResult
+    func renderAndAssign(_ app: AppRecord) async throws -> Bool {
         let previous = try await store.render(app: app.name)
         let output: AppRenderer.Output
         do {
@@ -177,10 +183,12 @@ extension Hub {
         } catch {
             // The repository or revision cannot be read: keep what was rendered before, say why.
             var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
-            r.conditions = [AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")]
+            let condition = AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")
+            let changed = r.conditions != [condition]
+            r.conditions = [condition]
             r.renderedAt = now()
             try await store.saveRender(r)
-            return
+            return changed
         }
         switch output.result {
         case .failure(let failure):
@@ -195,6 +203,7 @@ extension Hub {
             if changed, failure.condition.type == "InvalidSpecError" {
                 await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied", detail: failure.condition.message)
             }
+            return changed
         case .success(let manifests):
             let project = try await requireProject(app.project)
             let refusals = (Self.appRefusal(app, project).map { ["application \(app.name): \($0)"] } ?? [])
@@ -213,7 +222,7 @@ extension Hub {
                     await audit(Principal(name: "hawser:render"), "sync", "applications", "\(app.project)/\(app.name)", outcome: "denied",
                                 detail: "revision \(output.commit.sha.prefix(8)): " + refusals.joined(separator: "; "))
                 }
-                return
+                return changed
             }
             let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)
             let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
@@ -226,6 +235,7 @@ extension Hub {
                     await session.send(.assignment(Self.assignment(app, record, project: project)))
                 }
             }
+            return changed || !(previous?.conditions.isEmpty ?? true)
         }
     }
 

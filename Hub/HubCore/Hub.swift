@@ -27,6 +27,7 @@ public final class Hub: Sendable {
     let loginAttempts = LoginAttempts()
     let loginThrottle = LoginThrottle()
     let anonymousAudits = AnonymousAuditLimiter()
+    let appEvents = AppEventHub()
 
     public init(
         configuration: HubConfiguration,

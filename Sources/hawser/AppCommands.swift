@@ -5,7 +5,7 @@ import HawserProtocol
 struct AppCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "app", abstract: "Create, inspect, sync and delete applications.",
-        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, History.self, Rollback.self, Summary.self, Delete.self])
+        subcommands: [Create.self, List.self, Get.self, Set.self, Sync.self, Refresh.self, Wait.self, History.self, Rollback.self, Summary.self, Delete.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
@@ -76,6 +76,52 @@ struct AppCommand: AsyncParsableCommand {
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(name)\" updated.")
             printDetail(app)
+        }
+    }
+
+    /// `argocd app wait`: blocks until the app is in sync and/or healthy, following the hub's
+    /// event stream (no polling); for CI pipelines after `hawser app sync`.
+    struct Wait: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Wait until the application is synced and/or healthy (both when neither flag is given).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Flag(help: "Wait for Synced.") var sync = false
+        @Flag(help: "Wait for Healthy.") var health = false
+        @Flag(help: "Wait for the last operation to have finished.") var operation = false
+        @Option(help: "Give up after this many seconds (exit 1).") var timeout: Int = 300
+
+        func satisfied(_ a: AppView) -> Bool {
+            let all = !sync && !health && !operation
+            return (!(sync || all) || a.sync == .synced) && (!(health || all) || a.health == .healthy)
+                && (!operation || a.operationPhase != .running)
+        }
+
+        func run() async throws {
+            let client = try global.client()
+            let deadline = Duration.seconds(timeout)
+            let result: AppView? = try await withThrowingTaskGroup(of: AppView?.self) { group in
+                group.addTask {
+                    for try await (event, data) in try await client.events("/api/v1/stream/applications?app=\(name)", timeout: deadline) {
+                        if event == "deleted" { throw CLIError("application \(name) was deleted while waiting") }
+                        guard event == "app", let view = try? WireJSON.decoder().decode(AppView.self, from: Data(data.utf8)) else { continue }
+                        if satisfied(view) { return view }
+                    }
+                    throw CLIError("the hub closed the event stream; wait again")
+                }
+                group.addTask {
+                    try await Task.sleep(for: deadline)
+                    return nil
+                }
+                let first = try await group.next() ?? nil
+                group.cancelAll()
+                return first
+            }
+            guard let app = result else {
+                let now: AppView = try await client.get("/api/v1/applications/\(name)")
+                throw CLIError("timed out after \(timeout) s waiting for \(name): sync \(now.sync.rawValue), health \(now.health.rawValue)")
+            }
+            if global.output == .json { return try printJSON(app) }
+            print("\(name): \(app.sync.rawValue), \(app.health.rawValue)")
         }
     }
 

@@ -32,6 +32,51 @@ struct HubClient {
 
     struct Empty: Codable {}
 
+    /// Server-sent events from `path`, as (event, data) pairs, until the server ends the stream.
+    func events(_ path: String, timeout: Duration) async throws -> AsyncThrowingStream<(event: String, data: String), any Error> {
+        var request = HTTPClientRequest(url: server.trimmingSuffix("/") + path)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(Int64(timeout.components.seconds) + 30))
+        } catch {
+            throw CLIError("cannot reach the hub at \(server): \(error)")
+        }
+        guard response.status.code == 200 else {
+            let data = Data((try await response.body.collect(upTo: 1 << 20)).readableBytesView)
+            if let e = try? WireJSON.decoder().decode(APIErrorBody.self, from: data) { throw CLIError("\(e.message) (\(response.status.code) \(e.error))") }
+            throw CLIError("the hub answered \(response.status.code)")
+        }
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                var pending = ""
+                var event = "message", data = ""
+                do {
+                    for try await chunk in response.body {
+                        pending += String(buffer: chunk)
+                        while let newline = pending.firstIndex(of: "\n") {
+                            let line = String(pending[..<newline])
+                            pending = String(pending[pending.index(after: newline)...])
+                            if line.isEmpty {
+                                if !data.isEmpty { continuation.yield((event, data)) }
+                                event = "message"; data = ""
+                            } else if line.hasPrefix("event: ") {
+                                event = String(line.dropFirst(7))
+                            } else if line.hasPrefix("data: ") {
+                                data += String(line.dropFirst(6))
+                            }
+                        }
+                    }
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+
     private func send<B: Encodable, T: Decodable>(_ method: HTTPMethod, _ path: String, body: B?) async throws -> T {
         var request = HTTPClientRequest(url: server.trimmingSuffix("/") + path)
         request.method = method

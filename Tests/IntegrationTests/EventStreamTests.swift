@@ -1,0 +1,53 @@
+import Foundation
+import HawserProtocol
+import HubCore
+import Testing
+
+/// The event stream as a CI pipeline uses it: `hawser app wait` returns as soon as the app is
+/// synced and healthy, gives up with the current state after its timeout, and a caller may only
+/// follow apps it may read.
+@Suite(.serialized) struct EventStreamTests {
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: c, image: "IMAGE"}]}
+
+        """
+
+    @Test func appWaitFollowsTheStreamUntilHealthyOrTimesOut() async throws {
+        let s = try await ClusterSetup.start("waiting", readyDelay: .seconds(2), hub: {
+            $0.rbacPolicyCSV = "p, role:other, applications, get, other/*, allow\ng, eve, role:other\n"
+        })
+        let repo = try await TestRepo.create(files: [
+            "good/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "registry.k8s.io/pause:3.10"),
+            "bad/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "example.com/app:fail"),
+        ])
+        var r = try await s.hub.cli("app", "create", "rolling", "--repo", repo.path, "--path", "good", "--cluster", "waiting", "--namespace", "default", "--auto-sync")
+        #expect(r.ok, "\(r.stderr)")
+        let started = ContinuousClock.now
+        r = try await s.hub.cli("app", "wait", "rolling", "--timeout", "60")
+        #expect(r.ok && r.stdout.contains("rolling: Synced, Healthy"), "\(r.stdout) \(r.stderr)")
+        #expect(ContinuousClock.now - started < .seconds(30))
+        #expect(try await s.app("rolling").health == .healthy)
+
+        r = try await s.hub.cli("app", "create", "broken", "--repo", repo.path, "--path", "bad", "--cluster", "waiting", "--namespace", "other", "--auto-sync",
+                                "--sync-option", "CreateNamespace=true")
+        #expect(r.ok, "\(r.stderr)")
+        r = try await s.hub.cli("app", "wait", "broken", "--health", "--timeout", "4")
+        #expect(!r.ok && r.stderr.contains("timed out after 4 s waiting for broken"), "\(r.stdout) \(r.stderr)")
+
+        // Someone who may not read the app cannot follow it either.
+        try await s.hub.hub.updatePassword(Principal(name: "admin"), account: "eve", PasswordUpdateRequest(currentPassword: nil, newPassword: "eve-password"))
+        let eve = try await s.hub.hub.login(username: "eve", password: "eve-password").token
+        let out = try await Proc.run(try Proc.binary("hawser"), ["app", "wait", "rolling", "--timeout", "5"],
+                                     environment: ["HAWSER_SERVER": s.hub.apiURL, "HAWSER_TOKEN": eve, "HAWSER_CONFIG": tempDirectory("eve") + "/c.json"])
+        #expect(!out.ok && out.stderr.contains("403") && out.stderr.contains("permission denied"), "\(out.stderr)")
+        await s.stop()
+    }
+}

@@ -45,6 +45,7 @@ let package = Package(
     targets: [
         // MARK: Protocol — the only code hub and agent share.
         .target(name: "HawserProtocol", path: "Protocol/HawserProtocol"),
+        .target(name: "HawserLogging", dependencies: [log], path: "Protocol/HawserLogging"),
         .target(name: "HawserWire", dependencies: ["HawserProtocol", log] + nio + x509, path: "Protocol/HawserWire"),
 
         // MARK: Hub
@@ -90,8 +91,8 @@ let package = Package(
         ] + nio + x509, path: "Sources/KubeSim"),
 
         // MARK: Executables
-        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubAuth", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
-        .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
+        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubAuth", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
+        .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
             "HawserProtocol", "HawserWire", "Yams", .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

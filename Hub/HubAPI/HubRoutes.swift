@@ -30,6 +30,14 @@ public enum HubRoutes {
         let router = Router(context: HubRequestContext.self)
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
+        // Ready to serve: the store answers and the RBAC policy is valid (a load balancer or a
+        // Kubernetes readinessProbe sends traffic only then).
+        router.get("/readyz") { _, _ -> Response in
+            if let problem = await hub.readinessProblem() {
+                return Response(status: .serviceUnavailable, body: .init(byteBuffer: ByteBuffer(string: "not ready: \(problem)\n")))
+            }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: "ready\n")))
+        }
         router.get("/api/version") { _, _ in hub.versionInfo() }
         router.get("/api/openapi.yaml") { _, _ -> Response in
             guard let text = OpenAPIDocument.text else {

@@ -71,6 +71,13 @@ extension Hub {
         _ = try await enforcer()
     }
 
+    /// Why the hub should not get traffic now, or nil when it is ready.
+    public func readinessProblem() async -> String? {
+        do { _ = try await store.project(named: "default") } catch { return "the store does not answer: \(error)" }
+        do { _ = try await enforcer() } catch { return "\(error)" }
+        return nil
+    }
+
     /// Checks policy.csv; a refusal is audited and thrown as 403 with the reason.
     public func authorize(_ p: Principal, _ action: HubRBAC.Action, _ resource: Resource, _ object: String) async throws {
         let decision = try await enforcer().decide(AccessRequest(subject: p.name, groups: p.groups, resource: resource, action: action, object: object))

@@ -2,6 +2,7 @@ import AgentLink
 import AgentRuntime
 import ArgumentParser
 import Foundation
+import HawserLogging
 import Logging
 
 /// `hawser-agent`: registers a cluster with a hub and keeps it reconciled.
@@ -44,10 +45,12 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Hub address for --join-token-file (or HAWSER_HUB).") var hub: String?
     @Option(name: .customLong("ca-sha256"), help: "CA fingerprint for --join-token-file (or HAWSER_CA_SHA256).") var caSHA256: String?
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
+    @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { var h = StreamLogHandler.standardError(label: $0); h.logLevel = level; return h }
+        guard let format = LogFormat(rawValue: logFormat) else { throw ValidationError("--log-format must be text or json") }
+        format.bootstrap(level: level)
         let state = AgentStateDirectory(path: stateDir)
         if !state.isJoined, let joinTokenFile {
             let env = ProcessInfo.processInfo.environment

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubAuth
 import HubServer
+import HawserLogging
 import Logging
 
 /// `hawser-hub`: the control plane. Flags map one-to-one onto `HubServer.Options`.
@@ -28,10 +29,12 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "ID token claim holding the user's groups (matched by `g, <group>, <role>` lines).") var oidcGroupsClaim: String = "groups"
     @Option(help: "The hub's URL as browsers reach it, for the SSO redirect (default: http://API address).") var externalUrl: String?
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
+    @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
-        LoggingSystem.bootstrap { var h = StreamLogHandler.standardError(label: $0); h.logLevel = level; return h }
+        guard let format = LogFormat(rawValue: logFormat) else { throw ValidationError("--log-format must be text or json") }
+        format.bootstrap(level: level)
         var o = HubServer.Options()
         o.dataDirectory = dataDir
         (o.apiHost, o.apiPort) = try Self.split(apiAddress, flag: "--api-address")

@@ -96,7 +96,8 @@ struct ControllerTests {
     }
 
     @Test func failingDeploymentExceedsItsProgressDeadline() async throws {
-        try await withCluster(readyDelay: .milliseconds(300), failureDelay: .seconds(1)) { c in
+        // The deadline leaves the first read (kubectl apply, then get) time on a loaded machine.
+        try await withCluster(readyDelay: .milliseconds(300), failureDelay: .seconds(4)) { c in
             try await c.kubectlOK("apply", "--server-side", "-f", "-", stdin: Self.workload("Deployment", "web", image: "nginx:fail"))
             let early = try #require(await object(c, "apps/v1", "Deployment", "web"))
             #expect(condition(early, "Progressing")?["reason"] == "ReplicaSetUpdated")
@@ -118,7 +119,8 @@ struct ControllerTests {
     }
 
     @Test func updateOfAnAvailableDeploymentKeepsOldPodsAvailable() async throws {
-        try await withCluster(readyDelay: .milliseconds(300), failureDelay: .seconds(1)) { c in
+        // The deadline leaves the first read (kubectl apply, then get) time on a loaded machine.
+        try await withCluster(readyDelay: .milliseconds(300), failureDelay: .seconds(4)) { c in
             try await c.kubectlOK("apply", "--server-side", "-f", "-", stdin: Self.workload("Deployment", "web", extra: "  replicas: 4\n"))
             try await c.kubectlOK("rollout", "status", "deployment/web", "--timeout=40s")
             try await c.kubectlOK("set", "image", "deployment/web", "main=nginx:fail")

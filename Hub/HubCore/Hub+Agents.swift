@@ -1,5 +1,6 @@
 import Foundation
 import HawserProtocol
+import HubNotify
 import HubStore
 
 extension Hub {
@@ -87,6 +88,10 @@ extension Hub {
         await publishApp(report.appId)
         if let op = report.operation, op.phase != .running, op != previous?.operation {
             await auditDeployment(app, cluster: connection.cluster.name, op)
+            notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)
+        }
+        if report.health == .degraded, previous?.health != HealthStatusCode.degraded.rawValue {
+            notify("on-health-degraded", app, cluster: connection.cluster.name, report, operation: report.operation)
         }
     }
 
@@ -110,6 +115,35 @@ extension Hub {
         } catch {
             logger.error("cannot record deployment history", metadata: ["app": "\(app.name)", "error": "\(error)"])
         }
+    }
+}
+
+extension Hub {
+    /// What a webhook receives: enough to post "guestbook on prod-eu failed to sync abc123,
+    /// started by alice" without calling the API back.
+    struct NotificationPayload: Encodable {
+        var event: String
+        var app: String
+        var project: String
+        var cluster: String
+        var namespace: String
+        var sync: String
+        var health: String
+        var revision: String?
+        var initiatedBy: String?
+        var phase: String?
+        var message: String?
+        var at: Date
+    }
+
+    func notify(_ event: String, _ app: AppRecord, cluster: String, _ report: AppStatusReport, operation: OperationState?) {
+        guard !notifier.hooks.isEmpty else { return }
+        let payload = NotificationPayload(event: event, app: app.name, project: app.project, cluster: cluster, namespace: app.namespace,
+                                          sync: report.sync.rawValue, health: report.health.rawValue, revision: operation?.revision ?? report.observedRevision,
+                                          initiatedBy: operation?.initiatedBy, phase: operation?.phase.rawValue,
+                                          message: operation?.message ?? report.message, at: now())
+        guard let data = try? WireJSON.encoder().encode(payload) else { return }
+        notifier.notify(event: event, payload: data)
     }
 }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HawserProtocol
 import HubAuth
+import HubNotify
 import HubPKI
 import HubRBAC
 import HubStore
@@ -24,6 +25,8 @@ public final class Hub: Sendable {
     let rbac: RBACState
     /// Single sign-on, when configured.
     let oidc: OIDCProvider?
+    /// Outbound notifications (webhooks).
+    let notifier: WebhookNotifier
     let loginAttempts = LoginAttempts()
     let loginThrottle = LoginThrottle()
     let anonymousAudits = AnonymousAuditLimiter()
@@ -36,12 +39,14 @@ public final class Hub: Sendable {
         sessionTokens: SessionTokens,
         rbac: RBACConfiguration = RBACConfiguration(),
         oidc: OIDCProvider? = nil,
+        webhooks: [WebhookConfiguration] = [],
         threadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "hawser.hub"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sessionTokens = sessionTokens
         self.oidc = oidc
+        self.notifier = WebhookNotifier(hooks: webhooks, logger: logger)
         self.rbac = RBACState(configuration: rbac)
         self.configuration = configuration
         self.store = store

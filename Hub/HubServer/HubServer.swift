@@ -5,6 +5,7 @@ import HubAPI
 import HubAuth
 import HubCore
 import HubGateway
+import HubNotify
 import HubPKI
 import HubStore
 import Hummingbird
@@ -39,6 +40,8 @@ public final class HubServer: Sendable {
         public var oidc: OIDCConfiguration?
         /// The hub's URL as browsers reach it (for the SSO redirect); default http://API address.
         public var externalURL: String?
+        /// Outbound notifications (`--webhook`).
+        public var webhooks: [WebhookConfiguration] = []
         /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
         public var now: @Sendable () -> Date = { Date() }
         public init() {}
@@ -84,6 +87,7 @@ public final class HubServer: Sendable {
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
             oidc: try options.oidc.map { try OIDCProvider(configuration: $0, now: options.now, logger: logger) },
+            webhooks: options.webhooks,
             logger: logger, now: options.now)
         do {
             try await hub.checkPolicy()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import HubAuth
+import HubNotify
 import HubServer
 import HawserLogging
 import Logging
@@ -28,6 +29,7 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "OIDC scopes (comma-separated).") var oidcScopes: String = "openid,profile,email,groups"
     @Option(help: "ID token claim holding the user's groups (matched by `g, <group>, <role>` lines).") var oidcGroupsClaim: String = "groups"
     @Option(help: "The hub's URL as browsers reach it, for the SSO redirect (default: http://API address).") var externalUrl: String?
+    @Option(help: "Webhook for notifications, repeatable: URL[;events=on-deployed,on-sync-failed,on-health-degraded][;secret-file=PATH] (HMAC-SHA256 signed).") var webhook: [String] = []
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
     @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
 
@@ -47,6 +49,7 @@ struct HawserHub: AsyncParsableCommand {
         o.rbacPolicyFile = rbacPolicy
         o.rbacDefaultRole = rbacDefaultRole
         o.externalURL = externalUrl
+        do { o.webhooks = try webhook.map(WebhookConfiguration.parse) } catch { throw ValidationError("\(error)") }
         if let oidcIssuer {
             guard let oidcClientId else { throw ValidationError("--oidc-issuer needs --oidc-client-id") }
             var secret: String?

@@ -43,6 +43,8 @@ extension Hub {
 
     /// Publishes the app's current list view (or its deletion) to the event streams.
     func publishApp(_ name: String) async {
+        // Every status report ends here: without listeners, no query.
+        guard await appEvents.count > 0 else { return }
         guard let row = try? await store.appListings(.init(namePrefix: name), afterName: nil, limit: 1).first, row.app.name == name else { return }
         await appEvents.publish(.changed(Self.listView(row)))
     }

@@ -7,26 +7,14 @@ import Testing
 /// synced and healthy, gives up with the current state after its timeout, and a caller may only
 /// follow apps it may read.
 @Suite(.serialized) struct EventStreamTests {
-    static let deployment = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          replicas: 1
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec: {containers: [{name: c, image: "IMAGE"}]}
-
-        """
 
     @Test func appWaitFollowsTheStreamUntilHealthyOrTimesOut() async throws {
         let s = try await ClusterSetup.start("waiting", readyDelay: .seconds(2), hub: {
             $0.rbacPolicyCSV = "p, role:other, applications, get, other/*, allow\ng, eve, role:other\n"
         })
         let repo = try await TestRepo.create(files: [
-            "good/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "registry.k8s.io/pause:3.10"),
-            "bad/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "example.com/app:fail"),
+            "good/web.yaml": Fixtures.deployment(image: "registry.k8s.io/pause:3.10"),
+            "bad/web.yaml": Fixtures.deployment(image: "example.com/app:fail"),
         ])
         var r = try await s.hub.cli("app", "create", "rolling", "--repo", repo.path, "--path", "good", "--cluster", "waiting", "--namespace", "default", "--auto-sync")
         #expect(r.ok, "\(r.stderr)")

@@ -35,18 +35,6 @@ import Testing
         var answered: Int
     }
 
-    static let deployment = """
-        apiVersion: apps/v1
-        kind: Deployment
-        metadata: {name: web}
-        spec:
-          replicas: 1
-          selector: {matchLabels: {app: web}}
-          template:
-            metadata: {labels: {app: web}}
-            spec: {containers: [{name: c, image: "IMAGE"}]}
-
-        """
 
     @Test func deployedAndDegradedAreSignedAndRetried() async throws {
         let dir = tempDirectory("webhook")
@@ -69,8 +57,8 @@ import Testing
 
         let s = try await ClusterSetup.start("notified", hub: { $0.webhooks = hooks })
         let repo = try await TestRepo.create(files: [
-            "good/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "registry.k8s.io/pause:3.10"),
-            "bad/web.yaml": Self.deployment.replacingOccurrences(of: "IMAGE", with: "example.com/app:fail"),
+            "good/web.yaml": Fixtures.deployment(image: "registry.k8s.io/pause:3.10"),
+            "bad/web.yaml": Fixtures.deployment(image: "example.com/app:fail"),
         ])
         _ = try await s.hub.hub.createApp(AppSpec(name: "good", repoURL: repo.path, path: "good", cluster: "notified", namespace: "default", syncPolicy: SyncPolicy(automated: true)))
         _ = try await s.hub.hub.createApp(AppSpec(name: "bad", repoURL: repo.path, path: "bad", cluster: "notified", namespace: "other",

@@ -150,3 +150,23 @@ struct ClusterSetup {
 
     func app(_ name: String) async throws -> AppView { try await hub.hub.app(named: name) }
 }
+
+/// Manifests several suites deploy.
+enum Fixtures {
+    /// A one-replica Deployment `web`; an image ending in `:fail` makes KubeSim degrade it.
+    static func deployment(image: String) -> String {
+        """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata: {name: web}
+        spec:
+          replicas: 1
+          selector: {matchLabels: {app: web}}
+          template:
+            metadata: {labels: {app: web}}
+            spec: {containers: [{name: c, image: "\(image)"}]}
+
+        """
+    }
+}
+

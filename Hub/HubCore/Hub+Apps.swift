@@ -269,14 +269,8 @@ extension Hub {
         let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
-        var sync: SyncStatusCode = .unknown
-        var health: HealthStatusCode = .unknown
-        if let status, let render, render.revision != nil {
-            // A report about an older generation means the cluster does not run what Git says yet.
-            let current = status.observedGeneration == render.generation
-            sync = current ? (SyncStatusCode(rawValue: status.sync) ?? .unknown) : .outOfSync
-            health = HealthStatusCode(rawValue: status.health) ?? .unknown
-        }
+        let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,
+                                                  generation: render?.generation, rendered: render?.revision != nil)
         return AppView(
             spec: spec, targetCommit: render?.commit.map(CommitInfo.init), syncedRevision: status?.revision,
             sync: sync, health: health,
@@ -297,3 +291,15 @@ extension RenderedCommit {
 extension CommitInfo {
     init(_ c: RenderedCommit) { self.init(sha: c.sha, author: c.author, date: c.date, message: c.message) }
 }
+
+extension Hub {
+    /// Sync and health as users see them, from the agent's last report: a report about an
+    /// older generation means the cluster does not run what Git says yet (OutOfSync); no report
+    /// or no render yet is Unknown. One rule for the app view, lists and the summary.
+    static func effectiveStatus(sync: String?, health: String?, observedGeneration: Int?, generation: Int?, rendered: Bool) -> (SyncStatusCode, HealthStatusCode) {
+        guard let sync, rendered else { return (.unknown, .unknown) }
+        let current = observedGeneration == generation
+        return (current ? (SyncStatusCode(rawValue: sync) ?? .unknown) : .outOfSync, health.flatMap(HealthStatusCode.init(rawValue:)) ?? .unknown)
+    }
+}
+

@@ -68,13 +68,8 @@ extension Hub {
     /// The list's view of an app: like `view(_:)`, minus resource rows and the operation.
     static func listView(_ row: AppListing) -> AppView {
         let a = row.app
-        var sync: SyncStatusCode = .unknown
-        var health: HealthStatusCode = .unknown
-        if let s = row.sync, row.renderRevision != nil {
-            let current = row.observedGeneration == row.generation
-            sync = current ? (SyncStatusCode(rawValue: s) ?? .unknown) : .outOfSync
-            health = row.health.flatMap(HealthStatusCode.init(rawValue:)) ?? .unknown
-        }
+        let (sync, health) = effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
+                                             generation: row.generation, rendered: row.renderRevision != nil)
         let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster,
                            namespace: a.namespace, syncPolicy: syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
         return AppView(spec: spec, targetCommit: row.commit.map(CommitInfo.init), syncedRevision: row.statusRevision, sync: sync, health: health,
@@ -84,7 +79,7 @@ extension Hub {
     }
 
     static func encodeContinue(_ name: String) -> String {
-        Data(name.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Secrets.base64url(Data(name.utf8))
     }
 
     static func decodeContinue(_ token: String) throws -> String {

@@ -8,11 +8,15 @@ public enum Secrets {
     public static func newToken(prefix: String) -> String {
         var rng = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }
-        let b64 = Data(bytes).base64EncodedString()
+        return prefix + base64url(Data(bytes))
+    }
+
+    /// Base64url without padding: safe in URLs, headers and file names.
+    static func base64url(_ data: Data) -> String {
+        data.base64EncodedString()
             .replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
-        return prefix + b64
     }
 
     public static func hash(_ token: String) -> String {

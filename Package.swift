@@ -41,12 +41,20 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // MARK: Protocol — the only code hub and agent share.
         .target(name: "HawserProtocol", path: "Protocol/HawserProtocol"),
         .target(name: "HawserLogging", dependencies: [log], path: "Protocol/HawserLogging"),
         .target(name: "HawserWire", dependencies: ["HawserProtocol", log] + nio + x509, path: "Protocol/HawserWire"),
+        .target(name: "HawserMetrics", dependencies: [
+            "HawserWire",
+            .product(name: "CoreMetrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ] + nio, path: "Protocol/HawserMetrics"),
 
         // MARK: Hub
         .systemLibrary(name: "CLibGit2", path: "Hub/CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
@@ -67,7 +75,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Hub/HubNotify"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], path: "Hub/HubStore"),
-        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", "HubNotify", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
+        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", "HubNotify", "HawserMetrics", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
         .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", "HubStore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI",
                 resources: [.copy("openapi.yaml")]),
@@ -84,7 +92,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ] + nio, path: "Agent/AgentKube"),
         .target(name: "AgentLink", dependencies: ["HawserProtocol", "HawserWire", log] + nio, path: "Agent/AgentLink"),
-        .target(name: "AgentRuntime", dependencies: ["HawserProtocol", "HawserWire", "AgentEngine", "AgentKube", "AgentLink", log] + nio + x509, path: "Agent/AgentRuntime"),
+        .target(name: "AgentRuntime", dependencies: ["HawserProtocol", "HawserWire", "HawserMetrics", "AgentEngine", "AgentKube", "AgentLink", log] + nio + x509, path: "Agent/AgentRuntime"),
 
         // MARK: KubeSim — an in-memory Kubernetes API server for tests, demos and load tests.
         .target(name: "KubeSim", dependencies: [
@@ -125,7 +133,7 @@ let package = Package(
         .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "HubAuth", "HubNotify", "OIDCTestSupport", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubPKI", "HubAuth", "HubNotify", "HawserMetrics", "OIDCTestSupport", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ] + nio + x509, path: "Tests/IntegrationTests"),

@@ -73,7 +73,7 @@ public enum HubDialer {
     }
 
     /// Every later connection: mutual TLS with the hub's CA as the only trust root.
-    public static func dial(_ endpoint: HubEndpoint, credentials: LinkCredentials, timeout: Duration = .seconds(10)) async throws -> FrameChannel {
+    public static func dial(_ endpoint: HubEndpoint, credentials: LinkCredentials, timeout: Duration = .seconds(10), observer: FrameObserver? = nil) async throws -> FrameChannel {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv13
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(credentials.caPEM.utf8)))
@@ -82,19 +82,19 @@ public enum HubDialer {
         tls.certificateVerification = .fullVerification
         let context = try NIOSSLContext(configuration: tls)
         let hostname = endpoint.host.isIPAddress ? nil : endpoint.host
-        return try await dial(endpoint, timeout: timeout) { channel in
+        return try await dial(endpoint, timeout: timeout, observer: observer) { channel in
             try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: context, serverHostname: hostname))
         }
     }
 
-    private static func dial(_ endpoint: HubEndpoint, timeout: Duration, tls: @escaping @Sendable (any Channel) throws -> Void) async throws -> FrameChannel {
+    private static func dial(_ endpoint: HubEndpoint, timeout: Duration, observer: FrameObserver? = nil, tls: @escaping @Sendable (any Channel) throws -> Void) async throws -> FrameChannel {
         try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000))
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .connect(host: endpoint.host, port: endpoint.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try tls(channel)
-                    try channel.pipeline.syncOperations.addFrameCodec()
+                    try channel.pipeline.syncOperations.addFrameCodec(observer: observer)
                     return try FrameChannel(wrappingChannelSynchronously: channel)
                 }
             }

@@ -34,7 +34,10 @@ public final class HubLink: Sendable {
         public var endpoint: HubEndpoint
         public var backoffBase: Duration
         public var backoffCap: Duration
-        public init(endpoint: HubEndpoint, backoffBase: Duration = .milliseconds(500), backoffCap: Duration = .seconds(60)) {
+        /// Counts frames for the agent's metrics.
+        public var frameObserver: FrameObserver?
+        public init(endpoint: HubEndpoint, backoffBase: Duration = .milliseconds(500), backoffCap: Duration = .seconds(60), frameObserver: FrameObserver? = nil) {
+            self.frameObserver = frameObserver
             self.endpoint = endpoint
             self.backoffBase = backoffBase
             self.backoffCap = backoffCap
@@ -116,7 +119,7 @@ public final class HubLink: Sendable {
 
     private func connectOnce(onWelcome: () -> Void) async throws {
         let credentials = try await delegate.credentials()
-        let channel = try await HubDialer.dial(options.endpoint, credentials: credentials)
+        let channel = try await HubDialer.dial(options.endpoint, credentials: credentials, observer: options.frameObserver)
         try await channel.executeThenClose { inbound, outbound in
             var frames = inbound.makeAsyncIterator()
             try await outbound.write(.hello(await delegate.hello()))

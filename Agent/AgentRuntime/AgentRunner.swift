@@ -2,6 +2,7 @@ import AgentKube
 import Crypto
 import AgentLink
 import Foundation
+import HawserMetrics
 import HawserProtocol
 import Logging
 import Synchronization
@@ -18,6 +19,8 @@ public final class AgentRunner: Sendable {
         public var namespaceScope: String?
         /// How long one sync wave may take to become healthy.
         public var waveTimeout: Duration = .seconds(300)
+        /// `HOST:PORT` for `GET /metrics` (Prometheus); nil: no metrics endpoint.
+        public var metricsAddress: String?
         public init(stateDirectory: String, kubeconfig: String? = nil) {
             self.stateDirectory = stateDirectory
             self.kubeconfig = kubeconfig
@@ -28,19 +31,25 @@ public final class AgentRunner: Sendable {
     public let link: HubLink
     let kube: KubeClient
     let delegate: LinkDelegate
+    public let metrics = AgentMetrics()
+    let metricsAddress: String?
 
     public init(_ options: Options, logger: Logger = Logger(label: "hawser.agent")) throws {
         let state = AgentStateDirectory(path: options.stateDirectory)
         let identity = try state.identity()
         let config = try options.kubeconfig.map { try KubeConfig.load(path: $0) } ?? KubeConfig.inCluster()
         kube = try KubeClient(config: config, logger: logger)
-        reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, waveTimeout: options.waveTimeout, logger: logger)
+        reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, waveTimeout: options.waveTimeout,
+                                metrics: metrics, logger: logger)
+        metricsAddress = options.metricsAddress
         delegate = LinkDelegate(state: state, identity: identity, reconciler: reconciler, kube: kube, logger: logger)
-        link = HubLink(options: .init(endpoint: try HubEndpoint(identity.hub), backoffCap: options.backoffCap), delegate: delegate, logger: logger)
+        link = HubLink(options: .init(endpoint: try HubEndpoint(identity.hub), backoffCap: options.backoffCap, frameObserver: metrics.frameObserver),
+                       delegate: delegate, logger: logger)
     }
 
     /// Runs until cancelled, or until the hub refuses this agent for good (then throws).
     public func run() async throws {
+        let metricsServer = try await startMetricsServer()
         await reconciler.start()
         // The Kubernetes version goes into `hello`: wait briefly for it, but an unreachable API
         // server must never keep the agent from connecting; it is retried in the background
@@ -70,10 +79,27 @@ public final class AgentRunner: Sendable {
             }
         }
         await link.run()
+        await metricsServer?.close()
         renewer.cancel()
         await reconciler.stop()
         try? await kube.shutdown()
         if case .refused(let why) = link.status { throw LinkError(why) }
+    }
+}
+
+extension AgentRunner {
+    func startMetricsServer() async throws -> MetricsHTTPServer? {
+        guard let address = metricsAddress else { return nil }
+        guard let endpoint = try? HubEndpoint(address) else {
+            throw LinkError("--metrics-address \(address): must be HOST:PORT, e.g. 0.0.0.0:9469")
+        }
+        do {
+            return try await MetricsHTTPServer.start(host: endpoint.host, port: endpoint.port) { [reconciler] in
+                await reconciler.metricsExposition()
+            }
+        } catch {
+            throw LinkError("cannot serve metrics on \(address): \(error); pick a free port with --metrics-address")
+        }
     }
 }
 

@@ -57,8 +57,11 @@ public actor Reconciler {
     let heapTrim = HeapTrim()
     /// Kinds each app's objects are, so the watcher covers exactly what apps use.
     var kindsByApp: [String: Set<DriftWatcher.Kind>] = [:]
+    let metrics: AgentMetrics
 
-    public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300), logger: Logger) {
+    public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300),
+                metrics: AgentMetrics = AgentMetrics(), logger: Logger) {
+        self.metrics = metrics
         self.waveTimeout = waveTimeout
         self.kube = kube
         self.liveState = LiveState(kube: kube)
@@ -185,7 +188,9 @@ public actor Reconciler {
             for await _ in stream {
                 guard let self, !Task.isCancelled else { break }
                 if let trigger = await self.takeTrigger(appId) {
+                    let started = ContinuousClock.now
                     await self.reconcile(appId, trigger: trigger)
+                    self.metrics.reconciled(.now - started, trigger: "\(trigger)")
                     await self.heapTrim.afterWork()
                 }
             }
@@ -234,6 +239,7 @@ public actor Reconciler {
         let errors = planned.errors + split.errors + grouped.errors
         let refusals = Self.projectRefusals(a, planned.objects)
         if !errors.isEmpty || !refusals.isEmpty {
+            metrics.error(errors.isEmpty ? "invalid_spec" : "comparison")
             await report(AppStatusReport(
                 appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
                 sync: .unknown, health: .unknown, resources: [],
@@ -299,6 +305,7 @@ public actor Reconciler {
             }
             failures = outcome.failures
             operations[appId] = outcome.state
+            metrics.synced(outcome.state.phase)
             if outcome.state.phase == .succeeded {
                 snapshot.applied[appId] = AppliedRevision(revision: a.revision, generation: a.generation)
                 retries[appId] = nil

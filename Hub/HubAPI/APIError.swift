@@ -55,3 +55,22 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 }
+
+/// Counts every API request by method and status class, with its duration (`/metrics`).
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: HubMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            metrics.request(method: request.method.rawValue, status: response.status.code, duration: .now - started)
+            return response
+        } catch {
+            let status = (error as? any HTTPResponseError)?.status.code ?? 500
+            metrics.request(method: request.method.rawValue, status: status, duration: .now - started)
+            if status >= 500 { metrics.error("api") }
+            throw error
+        }
+    }
+}

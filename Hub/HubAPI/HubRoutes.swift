@@ -28,8 +28,14 @@ extension AppSummary: ResponseEncodable {}
 public enum HubRoutes {
     public static func router(hub: Hub, externalURL: @escaping @Sendable () -> String) -> Router<HubRequestContext> {
         let router = Router(context: HubRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
+        // Prometheus scrapes without credentials (Argo CD's metrics ports work the same way).
+        router.get("/metrics") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                     body: .init(byteBuffer: ByteBuffer(string: await hub.metricsExposition())))
+        }
         // Ready to serve: the store answers and the RBAC policy is valid (a load balancer or a
         // Kubernetes readinessProbe sends traffic only then).
         router.get("/readyz") { _, _ -> Response in
@@ -136,6 +142,11 @@ public enum HubRoutes {
                     throw HubError(.invalid, "health=\(h): use Healthy, Progressing, Degraded, Suspended, Missing or Unknown")
                 }
                 filter.health = code
+            }
+            if let s = text("selector"), !s.isEmpty {
+                do { filter.selector = try LabelSelector.parse(s) } catch {
+                    throw HubError(.invalid, "selector=\(s): \(error); write e.g. team=payments,tier in (web,api)")
+                }
             }
             return try await hub.appsPage(for: context.caller, filter: filter, limit: text("limit").flatMap { Int($0) } ?? 500, continue: text("continue"))
         }

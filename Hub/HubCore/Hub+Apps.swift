@@ -44,7 +44,7 @@ extension Hub {
             cluster: spec.cluster, namespace: spec.namespace,
             autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
             syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
-            revisionHistoryLimit: spec.revisionHistoryLimit, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
+            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
         return try await refresh(appNamed: spec.name)
     }
@@ -72,6 +72,7 @@ extension Hub {
             $0.retry = spec.syncPolicy.retry
             $0.ignoreDifferences = spec.ignoreDifferences
             $0.revisionHistoryLimit = spec.revisionHistoryLimit
+            $0.labels = spec.labels
             // Changing the app ends a rollback: Git's target revision is desired again.
             $0.rollback = nil
             $0.updatedAt = t
@@ -178,9 +179,18 @@ extension Hub {
     func renderAndAssign(_ app: AppRecord) async throws -> Bool {
         let previous = try await store.render(app: app.name)
         let output: AppRenderer.Output
+        let started = ContinuousClock.now
         do {
             output = try await renderer.render(repoURL: app.repoURL, path: app.path, revision: app.rollback?.revision ?? app.targetRevision)
+            if case .failure = output.result {
+                metrics.rendered(.now - started, result: "failed")
+                metrics.error("render")
+            } else {
+                metrics.rendered(.now - started, result: "succeeded")
+            }
         } catch {
+            metrics.rendered(ContinuousClock.now - started, result: "error")
+            metrics.error("git")
             // The repository or revision cannot be read: keep what was rendered before, say why.
             var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
             let condition = AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")
@@ -266,7 +276,7 @@ extension Hub {
     // MARK: View
 
     func view(_ a: AppRecord) async throws -> AppView {
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels)
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
         let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,

@@ -10,8 +10,12 @@ public struct AppListFilter: Sendable, Hashable {
     public var namePrefix: String?
     public var sync: SyncStatusCode?
     public var health: HealthStatusCode?
+    /// The app's labels must match (`team=payments,tier in (web,api)`).
+    public var selector: LabelSelector?
 
-    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil, sync: SyncStatusCode? = nil, health: HealthStatusCode? = nil) {
+    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil, sync: SyncStatusCode? = nil, health: HealthStatusCode? = nil,
+                selector: LabelSelector? = nil) {
+        self.selector = selector
         self.project = project
         self.cluster = cluster
         self.namePrefix = namePrefix
@@ -38,6 +42,7 @@ extension Hub {
                 let v = Self.listView(row)
                 if let s = filter.sync, v.sync != s { continue }
                 if let h = filter.health, v.health != h { continue }
+                if let s = filter.selector, !s.matches(row.app.labels) { continue }
                 guard try await can(p, .get, .applications, "\(row.app.project)/\(row.app.name)") else { continue }
                 items.append(v)
                 // Full: more may follow (an empty last page is possible, as in Kubernetes).
@@ -71,7 +76,7 @@ extension Hub {
         let (sync, health) = effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
                                              generation: row.generation, rendered: row.renderRevision != nil)
         let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster,
-                           namespace: a.namespace, syncPolicy: syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit)
+                           namespace: a.namespace, syncPolicy: syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels)
         return AppView(spec: spec, targetCommit: row.commit.map(CommitInfo.init), syncedRevision: row.statusRevision, sync: sync, health: health,
                        conditions: row.renderConditions + row.statusConditions, resources: [],
                        operationPhase: row.operationPhase.flatMap(OperationPhase.init(rawValue:)), message: row.message,

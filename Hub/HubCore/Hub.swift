@@ -31,6 +31,8 @@ public final class Hub: Sendable {
     let loginThrottle = LoginThrottle()
     let anonymousAudits = AnonymousAuditLimiter()
     let appEvents = AppEventHub()
+    /// Prometheus metrics (`GET /metrics`).
+    public let metrics: HubMetrics
 
     public init(
         configuration: HubConfiguration,
@@ -40,11 +42,13 @@ public final class Hub: Sendable {
         rbac: RBACConfiguration = RBACConfiguration(),
         oidc: OIDCProvider? = nil,
         webhooks: [WebhookConfiguration] = [],
+        metrics: HubMetrics = HubMetrics(),
         threadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "hawser.hub"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.sessionTokens = sessionTokens
+        self.metrics = metrics
         self.oidc = oidc
         self.notifier = WebhookNotifier(hooks: webhooks, logger: logger)
         self.rbac = RBACState(configuration: rbac)

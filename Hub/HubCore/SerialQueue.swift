@@ -3,6 +3,9 @@
 actor SerialQueue {
     private var tails: [String: Task<Void, Never>] = [:]
 
+    /// Keys with work queued or running (the hub's refresh queue depth metric).
+    var depth: Int { tails.count }
+
     func run<T: Sendable>(_ key: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let previous = tails[key]
         let task = Task<Result<T, any Error>, Never> {

@@ -45,6 +45,7 @@ struct AgentConnectionHandler {
                     }
                 } catch let error as ProtocolError {
                     logger.warning("closing agent connection", metadata: ["error": "\(error)"])
+                    hub.metrics.error("agent_protocol")
                     // Refused joins and connections are security events: they go to the audit trail.
                     let certificate = try? await raw.nioSSL_peerCertificate().get()
                     await hub.audit(Principal(name: certificate == nil ? "agent (no certificate)" : "agent (client certificate)"),

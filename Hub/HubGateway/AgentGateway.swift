@@ -24,7 +24,10 @@ public final class AgentGateway: Service, Sendable {
         public var maximumLineLength: Int
         /// How long a new connection may take to send its first frame.
         public var helloTimeout: Duration
-        public init(host: String, port: Int, serverCertificatePEM: String, serverKeyPEM: String, caCertificatePEM: String, maximumLineLength: Int = NDJSONFrameDecoder.defaultMaximumLineLength, helloTimeout: Duration = .seconds(10)) {
+        /// Counts frames for the hub's metrics.
+        public var frameObserver: FrameObserver?
+        public init(host: String, port: Int, serverCertificatePEM: String, serverKeyPEM: String, caCertificatePEM: String, maximumLineLength: Int = NDJSONFrameDecoder.defaultMaximumLineLength, helloTimeout: Duration = .seconds(10), frameObserver: FrameObserver? = nil) {
+            self.frameObserver = frameObserver
             self.host = host
             self.port = port
             self.serverCertificatePEM = serverCertificatePEM
@@ -58,6 +61,7 @@ public final class AgentGateway: Service, Sendable {
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.caCertificatePEM.utf8)))
         let context = try NIOSSLContext(configuration: tls)
         let maxLine = configuration.maximumLineLength
+        let observer = configuration.frameObserver
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -65,7 +69,7 @@ public final class AgentGateway: Service, Sendable {
             .bind(host: configuration.host, port: configuration.port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    try channel.pipeline.syncOperations.addFrameCodec(maximumLineLength: maxLine)
+                    try channel.pipeline.syncOperations.addFrameCodec(maximumLineLength: maxLine, observer: observer)
                     return try FrameChannel(wrappingChannelSynchronously: channel)
                 }
             }

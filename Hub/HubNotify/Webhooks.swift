@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
+import Synchronization
 import Logging
 import NIOCore
 
@@ -62,6 +63,12 @@ public struct WebhookNotifier: Sendable {
     let attempts: Int
     let firstBackoff: Duration
     let logger: Logger
+    let counts = DeliveryCounts()
+
+    /// Deliveries not yet done (including those waiting to retry), for the hub's metrics.
+    public var pending: Int { counts.value.withLock { $0.pending } }
+    /// Deliveries given up after every attempt failed.
+    public var failed: Int { counts.value.withLock { $0.failed } }
 
     public init(hooks: [WebhookConfiguration], attempts: Int = 5, firstBackoff: Duration = .seconds(1), logger: Logger = Logger(label: "hawser.webhooks")) {
         self.hooks = hooks
@@ -74,11 +81,16 @@ public struct WebhookNotifier: Sendable {
     public func notify(event: String, payload: Data) {
         for hook in hooks where hook.events.contains(event) {
             let delivery = UUID().uuidString.lowercased()
-            Task { await deliver(hook, event: event, delivery: delivery, payload: payload) }
+            counts.value.withLock { $0.pending += 1 }
+            Task {
+                let ok = await deliver(hook, event: event, delivery: delivery, payload: payload)
+                counts.value.withLock { $0.pending -= 1; if !ok { $0.failed += 1 } }
+            }
         }
     }
 
-    func deliver(_ hook: WebhookConfiguration, event: String, delivery: String, payload: Data) async {
+    /// True when the receiver took it.
+    func deliver(_ hook: WebhookConfiguration, event: String, delivery: String, payload: Data) async -> Bool {
         var backoff = firstBackoff
         for attempt in 1...attempts {
             var request = HTTPClientRequest(url: hook.url)
@@ -92,7 +104,7 @@ public struct WebhookNotifier: Sendable {
             do {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
                 _ = try? await response.body.collect(upTo: 1 << 16)
-                if (200..<300).contains(response.status.code) { return }
+                if (200..<300).contains(response.status.code) { return true }
                 logger.warning("webhook refused", metadata: ["url": "\(hook.url)", "event": "\(event)", "status": "\(response.status.code)", "attempt": "\(attempt)"])
             } catch {
                 logger.warning("webhook failed", metadata: ["url": "\(hook.url)", "event": "\(event)", "error": "\(error)", "attempt": "\(attempt)"])
@@ -102,10 +114,15 @@ public struct WebhookNotifier: Sendable {
             backoff *= 2
         }
         logger.error("webhook given up", metadata: ["url": "\(hook.url)", "event": "\(event)", "delivery": "\(delivery)"])
+        return false
     }
 
     /// Lowercase hex HMAC-SHA256 of the body with the hook's secret.
     public static func signature(_ body: Data, secret: String) -> String {
         HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8))).map { String(format: "%02x", $0) }.joined()
     }
+}
+
+final class DeliveryCounts: Sendable {
+    let value = Mutex((pending: 0, failed: 0))
 }

@@ -69,10 +69,11 @@ public final class HubServer: Sendable {
         let identity = try HubIdentityFiles(directory: dir).loadOrCreate(serverNames: names)
 
         // Bind the agent port first so the advertised address carries the real port.
+        let metrics = HubMetrics()
         let listener = try await AgentGateway.bind(AgentGateway.Configuration(
             host: options.agentHost, port: options.agentPort,
             serverCertificatePEM: identity.serverCertificatePEM, serverKeyPEM: identity.serverKeyPEM,
-            caCertificatePEM: identity.authority.certificatePEM))
+            caCertificatePEM: identity.authority.certificatePEM, frameObserver: metrics.frameObserver))
         let advertise = options.advertiseAddress ?? "127.0.0.1:\(listener.port)"
         let sessionKeyPath = dir + "/session-signing-key.pem"
         if !FileManager.default.fileExists(atPath: sessionKeyPath) {
@@ -87,7 +88,7 @@ public final class HubServer: Sendable {
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
             oidc: try options.oidc.map { try OIDCProvider(configuration: $0, now: options.now, logger: logger) },
-            webhooks: options.webhooks,
+            webhooks: options.webhooks, metrics: metrics,
             logger: logger, now: options.now)
         do {
             try await hub.checkPolicy()

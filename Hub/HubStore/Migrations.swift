@@ -16,6 +16,7 @@ enum Migrations {
         migrator.registerMigration("v3-auth", migrate: v3Auth)
         migrator.registerMigration("v4-audit-chain", migrate: v4AuditChain)
         migrator.registerMigration("v5-history", migrate: v5History)
+        migrator.registerMigration("v6-app-labels", migrate: v6AppLabels)
         return migrator
     }
 
@@ -188,5 +189,8 @@ enum Migrations {
             CREATE INDEX app_history_app ON app_history(app_name, id);
             """)
     }
-}
 
+    static func v6AppLabels(_ db: Database) throws {
+        try db.execute(sql: "ALTER TABLE app ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'")
+    }
+}

@@ -97,6 +97,8 @@ public struct AppRecord: Codable, Sendable, Hashable {
     /// Set by a rollback: renders use this commit instead of `targetRevision` until the next
     /// sync or change of the app.
     public var rollback: RollbackPin?
+    /// The app's own labels, for label-selector filters.
+    public var labels: [String: String]
     public var createdAt: Date
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
@@ -106,11 +108,12 @@ public struct AppRecord: Codable, Sendable, Hashable {
         name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD",
         cluster: String, namespace: String, autoSync: Bool = false, selfHeal: Bool = false, prune: Bool = false,
         syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
-        revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil,
+        revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil, labels: [String: String] = [:],
         createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil
     ) {
         self.revisionHistoryLimit = revisionHistoryLimit
         self.rollback = rollback
+        self.labels = labels
         self.syncOptions = syncOptions
         self.retry = retry
         self.ignoreDifferences = ignoreDifferences

@@ -67,12 +67,12 @@ extension BootstrapTokenRecord {
 extension AppRecord {
     static let insertSQL = """
         INSERT INTO app (project, repo_url, path, target_revision, cluster, namespace, auto_sync, self_heal, prune,
-            sync_settings, created_at, updated_at, refresh_requested_at, name)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            sync_settings, labels, created_at, updated_at, refresh_requested_at, name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE app SET project = ?, repo_url = ?, path = ?, target_revision = ?, cluster = ?, namespace = ?,
-            auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?
+            auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, labels = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?
         WHERE name = ?
         """
 
@@ -94,6 +94,7 @@ extension AppRecord {
             autoSync: row["auto_sync"], selfHeal: row["self_heal"], prune: row["prune"],
             syncOptions: settings.syncOptions ?? [], retry: settings.retry, ignoreDifferences: settings.ignoreDifferences ?? [],
             revisionHistoryLimit: settings.revisionHistoryLimit ?? 10, rollback: settings.rollback,
+            labels: try JSONColumn.decode([String: String].self, from: row["labels"], column: "app.labels"),
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             refreshRequestedAt: optionalDate(row, "refresh_requested_at"))
     }
@@ -102,7 +103,7 @@ extension AppRecord {
     func arguments() throws -> StatementArguments {
         let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences,
                                                           revisionHistoryLimit: revisionHistoryLimit, rollback: rollback))
-        return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings,
+        return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings, try JSONColumn.encode(labels),
                 createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
     }
 }

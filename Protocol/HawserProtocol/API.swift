@@ -139,7 +139,11 @@ public struct AppSpec: Codable, Sendable, Hashable {
     public var ignoreDifferences: [IgnoreDifference]
     /// How many past deployments `hawser app history` keeps (Argo CD's default: 10).
     public var revisionHistoryLimit: Int
-    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10) {
+    /// The Application's own labels (Argo CD's `metadata.labels`): team, tier… Lists filter by
+    /// them with a label selector (`?selector=team=payments`, `hawser app list -l`).
+    public var labels: [String: String]
+    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10, labels: [String: String] = [:]) {
+        self.labels = labels
         self.revisionHistoryLimit = revisionHistoryLimit
         self.ignoreDifferences = ignoreDifferences
         self.name = name
@@ -164,6 +168,7 @@ public struct AppSpec: Codable, Sendable, Hashable {
         syncPolicy = try c.decodeIfPresent(SyncPolicy.self, forKey: .syncPolicy) ?? SyncPolicy()
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
         revisionHistoryLimit = try c.decodeIfPresent(Int.self, forKey: .revisionHistoryLimit) ?? 10
+        labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
     }
 }
 

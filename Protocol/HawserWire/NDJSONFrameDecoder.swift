@@ -24,14 +24,17 @@ public struct NDJSONFrameDecoder: ByteToMessageDecoder {
     private var scanned = 0
     private var lastSeq: UInt64?
     private let decoder = WireJSON.decoder()
+    private let observer: FrameObserver?
 
-    public init(maximumLineLength: Int = NDJSONFrameDecoder.defaultMaximumLineLength) {
+    public init(maximumLineLength: Int = NDJSONFrameDecoder.defaultMaximumLineLength, observer: FrameObserver? = nil) {
         self.maximumLineLength = maximumLineLength
+        self.observer = observer
     }
 
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let line = try nextLine(&buffer) else { return .needMoreData }
         if let envelope = try decodeLine(line) {
+            observer?.observe(.inbound, envelope.frame.type, line.readableBytes + 1)
             context.fireChannelRead(wrapInboundOut(envelope))
         }
         return .continue
@@ -101,13 +104,17 @@ public final class NDJSONFrameEncoder: MessageToByteEncoder {
 
     private var nextSeq: UInt64 = 1
     private let encoder = WireJSON.encoder()
+    private let observer: FrameObserver?
 
-    public init() {}
+    public init(observer: FrameObserver? = nil) {
+        self.observer = observer
+    }
 
     public func encode(data: Frame, out: inout ByteBuffer) throws {
         let bytes = try encoder.encode(Envelope(seq: nextSeq, frame: data))
         nextSeq += 1
         out.writeBytes(bytes)
         out.writeInteger(UInt8(ascii: "\n"))
+        observer?.observe(.outbound, data.type, bytes.count + 1)
     }
 }

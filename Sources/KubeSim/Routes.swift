@@ -55,7 +55,7 @@ struct APIResponder: HTTPResponder {
         case .get:
             if target.name == nil || target.watchPrefix {
                 var filter = WatchFilter(type: type, namespace: target.namespace)
-                if let s = query["labelSelector"], !s.isEmpty { filter.labelSelector = try LabelSelector.parse(s) }
+                if let s = query["labelSelector"], !s.isEmpty { filter.labelSelector = try LabelSelector.parseQuery(s) }
                 var fields = query["fieldSelector"] ?? ""
                 if let name = target.name { fields += (fields.isEmpty ? "" : ",") + "metadata.name=\(name)" }
                 if !fields.isEmpty { filter.fieldSelector = try FieldSelector.parse(fields) }

@@ -46,6 +46,7 @@ struct Run: AsyncParsableCommand {
     @Option(name: .customLong("ca-sha256"), help: "CA fingerprint for --join-token-file (or HAWSER_CA_SHA256).") var caSHA256: String?
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
     @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 0.0.0.0:9469); off when not given.") var metricsAddress: String?
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -62,6 +63,7 @@ struct Run: AsyncParsableCommand {
         options.resyncInterval = .milliseconds(Int(resyncInterval * 1000))
         options.backoffCap = .milliseconds(Int(backoffCap * 1000))
         options.namespaceScope = namespaceScope
+        options.metricsAddress = metricsAddress
         let runner = try AgentRunner(options)
         let task = Task { try await runner.run() }
         for sig in [SIGINT, SIGTERM] {

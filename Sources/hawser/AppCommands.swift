@@ -25,9 +25,11 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Seconds before the first retry.") var retryBackoff: Double = 5
         @Option(help: "Backoff multiplier between retries.") var retryFactor: Double = 2
         @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER] (core group empty: /ConfigMap:/data/x), repeatable.") var ignoreDifferences: [String] = []
+        @Option(name: .customLong("label"), help: "Label KEY=VALUE on the application, repeatable (filter with `app list -l`).") var labels: [String] = []
 
         func run() async throws {
             let ignored = try ignoreDifferences.map(parseIgnoreDifference)
+            let labelMap = try parseLabels(labels)
             var repoURL = repo
             if !repo.contains("://"), !repo.hasPrefix("/") {
                 repoURL = URL(fileURLWithPath: repo).standardizedFileURL.path
@@ -35,7 +37,7 @@ struct AppCommand: AsyncParsableCommand {
             let spec = AppSpec(name: name, project: project, repoURL: repoURL, path: path, targetRevision: revision, cluster: cluster, namespace: namespace,
                                syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune, syncOptions: syncOptions,
                                                       retry: retryLimit > 0 ? RetryPolicy(limit: retryLimit, backoffSeconds: retryBackoff, factor: retryFactor) : nil),
-                               ignoreDifferences: ignored)
+                               ignoreDifferences: ignored, labels: labelMap)
             let app: AppView = try await global.client().post("/api/v1/applications", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(app.spec.name)\" created.")
@@ -58,6 +60,8 @@ struct AppCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Delete what Git no longer has.") var prune: Bool?
         @Option(name: .customLong("sync-option"), help: "Argo CD sync option, repeatable (replaces the list).") var syncOptions: [String] = []
         @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER], repeatable (replaces the list).") var ignoreDifferences: [String] = []
+        @Option(name: .customLong("label"), help: "Set label KEY=VALUE, repeatable.") var labels: [String] = []
+        @Option(name: .customLong("remove-label"), help: "Remove label KEY, repeatable.") var removeLabels: [String] = []
 
         func run() async throws {
             let client = try global.client()
@@ -72,6 +76,8 @@ struct AppCommand: AsyncParsableCommand {
             if let prune { spec.syncPolicy.prune = prune }
             if !syncOptions.isEmpty { spec.syncPolicy.syncOptions = syncOptions }
             if !ignoreDifferences.isEmpty { spec.ignoreDifferences = try ignoreDifferences.map(parseIgnoreDifference) }
+            spec.labels.merge(try parseLabels(labels)) { _, new in new }
+            for key in removeLabels { spec.labels[key] = nil }
             let app: AppView = try await client.put("/api/v1/applications/\(name)", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(name)\" updated.")
@@ -180,12 +186,11 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Only Synced, OutOfSync or Unknown.") var sync: String?
         @Option(help: "Only Healthy, Progressing, Degraded, Suspended, Missing or Unknown.") var health: String?
         @Option(help: "Only names starting with this.") var namePrefix: String?
+        @Option(name: [.customShort("l"), .customLong("selector")], help: "Only apps whose labels match, e.g. team=payments,tier in (web,api).") var selector: String?
 
         func run() async throws {
-            var c = URLComponents()
-            c.queryItems = [("project", project), ("cluster", cluster), ("sync", sync), ("health", health), ("namePrefix", namePrefix)]
-                .compactMap { k, v in v.map { URLQueryItem(name: k, value: $0) } }
-            let filters = c.percentEncodedQuery.map { "&" + $0 } ?? ""
+            let filters = queryString([("project", project), ("cluster", cluster), ("sync", sync), ("health", health),
+                                       ("namePrefix", namePrefix), ("selector", selector)], leading: "&")
             let client = try global.client()
             var items: [AppView] = []
             var next: String? = nil
@@ -265,9 +270,27 @@ func parseIgnoreDifference(_ s: String) throws -> IgnoreDifference {
     return IgnoreDifference(group: target[0], kind: target[1], name: target.count == 3 ? target[2] : nil, jsonPointers: pointers)
 }
 
+/// `KEY=VALUE` pairs of `--label`.
+func parseLabels(_ pairs: [String]) throws -> [String: String] {
+    var out: [String: String] = [:]
+    for p in pairs {
+        guard let eq = p.firstIndex(of: "="), eq != p.startIndex else { throw ValidationError("--label \(p): expected KEY=VALUE, e.g. team=payments") }
+        out[String(p[..<eq])] = String(p[p.index(after: eq)...])
+    }
+    return out
+}
+
+/// A query string with every value percent-encoded (selectors hold `=`, `,`, `(` and spaces).
+func queryString(_ items: [(String, String?)], leading: String) -> String {
+    let allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+    let parts = items.compactMap { k, v in v.map { "\(k)=\($0.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0)" } }
+    return parts.isEmpty ? "" : leading + parts.joined(separator: "&")
+}
+
 func printDetail(_ a: AppView) {
     printTable(["FIELD", "VALUE"], [
         ["Name", a.spec.name], ["Project", a.spec.project],
+        ["Labels", a.spec.labels.isEmpty ? "-" : a.spec.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")],
         ["Source", "\(a.spec.repoURL) \(a.spec.path) @ \(a.spec.targetRevision)"],
         ["Target commit", a.targetCommit.map { "\($0.sha.prefix(8)) \($0.message.split(separator: "\n").first ?? "") (\($0.author))" } ?? "-"],
         ["Destination", "\(a.spec.cluster)/\(a.spec.namespace)"],

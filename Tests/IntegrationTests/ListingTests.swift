@@ -73,4 +73,42 @@ import Testing
         #expect(!r.ok && r.stderr.contains("health=Sick"), "\(r.stderr)")
         await h.stop()
     }
+
+    /// Argo CD users filter apps by their labels (`argocd app list -l team=payments`).
+    @Test func labelSelectorsFilterApps() async throws {
+        let h = try await HubHarness.start()
+        let hub = h.hub
+        _ = try await hub.addCluster(ClusterCreateRequest(name: "fleet"))
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"])
+        let labels: [String: [String: String]] = [
+            "pay-web": ["team": "payments", "tier": "web"], "pay-api": ["team": "payments", "tier": "api"],
+            "search-web": ["team": "search", "tier": "web"], "unlabelled": [:],
+        ]
+        for (name, l) in labels.sorted(by: { $0.key < $1.key }) {
+            _ = try await hub.createApp(AppSpec(name: name, repoURL: repo.path, path: "app", cluster: "fleet", namespace: "default", labels: l))
+        }
+        let admin = Principal(name: "admin")
+        func names(_ selector: String) async throws -> [String] {
+            try await hub.appsPage(for: admin, filter: .init(selector: try LabelSelector.parse(selector)), limit: 100, continue: nil).items.map(\.spec.name)
+        }
+        #expect(try await names("team=payments") == ["pay-api", "pay-web"])
+        #expect(try await names("team=payments,tier in (web)") == ["pay-web"])
+        #expect(try await names("tier!=web") == ["pay-api", "unlabelled"])
+        #expect(try await names("!team") == ["unlabelled"])
+        #expect(try await hub.app(named: "pay-web").spec.labels == ["team": "payments", "tier": "web"])
+
+        // Over the API and the CLI: -l, and `app set --label/--remove-label`.
+        var r = try await h.cli("app", "list", "-l", "tier in (web,api),team notin (search)", "-o", "json")
+        #expect(try WireJSON.decoder().decode([AppView].self, from: Data(r.stdout.utf8)).map(\.spec.name) == ["pay-api", "pay-web"], "\(r.stdout) \(r.stderr)")
+        r = try await h.cli("app", "set", "search-web", "--label", "team=payments", "--remove-label", "tier")
+        #expect(r.ok, "\(r.stderr)")
+        #expect(try await hub.app(named: "search-web").spec.labels == ["team": "payments"])
+        r = try await h.cli("app", "list", "-l", "team=payments", "-o", "json")
+        #expect(try WireJSON.decoder().decode([AppView].self, from: Data(r.stdout.utf8)).map(\.spec.name) == ["pay-api", "pay-web", "search-web"])
+        r = try await h.cli("app", "list", "-l", "tier in web")
+        #expect(!r.ok && r.stderr.contains("selector=tier in web"), "\(r.stderr)")
+        r = try await h.cli("app", "create", "x", "--repo", repo.path, "--cluster", "fleet", "--namespace", "default", "--label", "novalue")
+        #expect(!r.ok && r.stderr.contains("--label novalue"), "\(r.stderr)")
+        await h.stop()
+    }
 }

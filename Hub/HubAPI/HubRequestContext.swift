@@ -15,7 +15,7 @@ public struct HubRequestContext: RequestContext {
     }
 
     /// The authenticated caller; only used behind `AuthenticationMiddleware`, which sets it.
-    var caller: Principal { principal ?? Principal(name: "") }
+    public var caller: Principal { principal ?? Principal(name: "") }
 
     public var requestDecoder: JSONDecoder { WireJSON.decoder() }
     public var responseEncoder: JSONEncoder {

@@ -151,6 +151,9 @@ public enum HubRoutes {
             return try await hub.appsPage(for: context.caller, filter: filter, limit: text("limit").flatMap { Int($0) } ?? 500, continue: text("continue"))
         }
         api.get("/summary") { _, context in try await hub.summary(for: context.caller) }
+        api.get("/deployments") { request, context in
+            ListResponse(items: try await hub.recentDeployments(for: context.caller, limit: request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 20))
+        }
         api.get("/stream/applications") { request, context -> Response in
             let q = request.uri.queryParameters
             func text(_ name: String) -> String? { q.get(name).map { String($0) } }
@@ -274,12 +277,12 @@ public enum HubRoutes {
 }
 
 extension HubRoutes {
-    static let stateCookie = "hawser_login_state"
+    public static let stateCookie = "hawser_login_state"
 
     /// A path on this hub to return to after login, or nil: only `/` followed by plain URL
     /// characters, so neither `//host`, `/\\host` nor control characters can send the browser
     /// elsewhere (open redirect).
-    static func localPath(_ s: String) -> String? {
+    public static func localPath(_ s: String) -> String? {
         guard s.hasPrefix("/"), !s.hasPrefix("//") else { return nil }
         let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_.~?=&#%-")
         return s.allSatisfy { allowed.contains($0) } ? s : nil

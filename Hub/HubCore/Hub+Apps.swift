@@ -13,6 +13,7 @@ extension Hub {
             throw HubError(.invalid, "--path \"\(spec.path)\" leaves the repository: give a directory relative to the repository root, without \"..\"")
         }
         guard !spec.namespace.isEmpty else { throw HubError(.invalid, "--namespace is required: the namespace objects without one are deployed to") }
+        for (key, value) in spec.labels { try Validation.label(key: key, value: value) }
         for option in spec.syncPolicy.syncOptions where !SyncOption.known.contains(option) {
             throw HubError(.invalid, "unknown sync option \"\(option)\"; known: \(SyncOption.known.sorted().joined(separator: ", "))")
         }

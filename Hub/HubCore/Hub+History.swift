@@ -6,10 +6,31 @@ import HubStore
 extension Hub {
     public func history(appNamed name: String) async throws -> [HistoryEntry] {
         _ = try await requireApp(name)
-        return try await store.history(app: name).map {
-            HistoryEntry(id: $0.id ?? 0, cluster: $0.cluster, revision: $0.revision, manifestsDigest: $0.manifestsDigest, initiatedBy: $0.initiatedBy,
-                         startedAt: $0.startedAt, deployedAt: $0.deployedAt, result: $0.result, message: $0.message)
+        return try await store.history(app: name).map { Self.entry($0) }
+    }
+
+    /// The newest deployments across every app the caller may read ("who deployed what where",
+    /// the dashboard's recent deployments).
+    public func recentDeployments(for p: Principal, limit: Int) async throws -> [HistoryEntry] {
+        let limit = max(1, min(limit, 500))
+        var out: [HistoryEntry] = []
+        var before: Int64?
+        while out.count < limit {
+            let chunk = try await store.recentHistory(limit: 200, beforeID: before)
+            for (record, project) in chunk where try await can(p, .get, .applications, "\(project)/\(record.appName)") {
+                out.append(Self.entry(record, project: project))
+                if out.count == limit { break }
+            }
+            guard chunk.count == 200, let last = chunk.last?.record.id else { break }
+            before = last
         }
+        return out
+    }
+
+    static func entry(_ r: HistoryRecord, project: String? = nil) -> HistoryEntry {
+        HistoryEntry(id: r.id ?? 0, cluster: r.cluster, revision: r.revision, manifestsDigest: r.manifestsDigest, initiatedBy: r.initiatedBy,
+                     startedAt: r.startedAt, deployedAt: r.deployedAt, result: r.result, message: r.message,
+                     app: project == nil ? nil : r.appName, project: project)
     }
 
     /// Re-applies the revision of a past deployment. Auto-sync is switched off first (otherwise

@@ -2,6 +2,7 @@ import Foundation
 import HawserProtocol
 import HawserWire
 import HubAPI
+import HubWeb
 import HubAuth
 import HubCore
 import HubGateway
@@ -101,8 +102,11 @@ public final class HubServer: Sendable {
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let apiPortBox = PortBox(options.apiPort)
+        let externalURL: @Sendable () -> String = { [apiPortBox] in options.externalURL ?? "http://\(options.apiHost):\(apiPortBox.value)" }
+        let router = HubRoutes.router(hub: hub, externalURL: externalURL)
+        WebRoutes.add(to: router, hub: hub, externalURL: externalURL)
         let app = Application(
-            router: HubRoutes.router(hub: hub, externalURL: { [apiPortBox] in options.externalURL ?? "http://\(options.apiHost):\(apiPortBox.value)" }),
+            router: router,
             configuration: .init(address: .hostname(options.apiHost, port: options.apiPort), serverName: "hawser-hub"),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? options.apiPort)

@@ -63,6 +63,8 @@ public protocol HubStore: Sendable {
     func addHistory(_ h: HistoryRecord, keep: Int) async throws
     /// Newest first.
     func history(app: String) async throws -> [HistoryRecord]
+    /// The newest deployments of every app, newest first, with each app's project.
+    func recentHistory(limit: Int, beforeID: Int64?) async throws -> [(record: HistoryRecord, project: String)]
 
     // MARK: Projects
 

@@ -19,12 +19,23 @@ extension SQLiteHubStore {
 
     public func history(app: String) async throws -> [HistoryRecord] {
         try await read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM app_history WHERE app_name = ? ORDER BY id DESC", arguments: [app]).map { row in
-                HistoryRecord(id: row["id"], appName: row["app_name"], cluster: row["cluster"], revision: row["revision"],
-                              manifestsDigest: row["manifests_digest"], initiatedBy: row["initiated_by"],
-                              startedAt: Date(timeIntervalSince1970: row["started_at"]), deployedAt: Date(timeIntervalSince1970: row["deployed_at"]),
-                              result: row["result"], message: row["message"])
-            }
+            try Row.fetchAll(db, sql: "SELECT * FROM app_history WHERE app_name = ? ORDER BY id DESC", arguments: [app]).map(Self.historyRecord)
         }
+    }
+
+    public func recentHistory(limit: Int, beforeID: Int64?) async throws -> [(record: HistoryRecord, project: String)] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT h.*, a.project AS project FROM app_history h JOIN app a ON a.name = h.app_name
+                WHERE h.id < ? ORDER BY h.id DESC LIMIT ?
+                """, arguments: [beforeID ?? Int64.max, limit]).map { (Self.historyRecord($0), $0["project"]) }
+        }
+    }
+
+    static func historyRecord(_ row: Row) -> HistoryRecord {
+        HistoryRecord(id: row["id"], appName: row["app_name"], cluster: row["cluster"], revision: row["revision"],
+                      manifestsDigest: row["manifests_digest"], initiatedBy: row["initiated_by"],
+                      startedAt: Date(timeIntervalSince1970: row["started_at"]), deployedAt: Date(timeIntervalSince1970: row["deployed_at"]),
+                      result: row["result"], message: row["message"])
     }
 }

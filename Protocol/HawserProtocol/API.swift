@@ -185,8 +185,14 @@ public struct HistoryEntry: Codable, Sendable, Hashable {
     /// `Succeeded`, `Failed` or `Error`.
     public var result: String
     public var message: String?
+    /// The application and its project (set in the hub-wide list of recent deployments).
+    public var app: String?
+    public var project: String?
 
-    public init(id: Int64, cluster: String, revision: String, manifestsDigest: String?, initiatedBy: String, startedAt: Date, deployedAt: Date, result: String, message: String?) {
+    public init(id: Int64, cluster: String, revision: String, manifestsDigest: String?, initiatedBy: String, startedAt: Date, deployedAt: Date, result: String, message: String?,
+                app: String? = nil, project: String? = nil) {
+        self.app = app
+        self.project = project
         self.id = id
         self.cluster = cluster
         self.revision = revision

@@ -22,9 +22,10 @@ test: deps
 	$(SWIFT) build --build-tests
 	HAWSER_BIN_DIR="$$($(SWIFT) build --show-bin-path)" PATH="$(VENV)/bin:$$PATH" $(SWIFT) test --skip-build
 
-## bench: release build, then Hawser vs `kubectl apply --server-side` on 500 objects in KubeSim; writes docs/benchmarks.md
+## bench: release builds; Hawser vs `kubectl apply --server-side` on 500 objects in KubeSim, then the API and UI at 10,000 apps; writes docs/benchmarks.md
 bench: deps
 	PATH="$(VENV)/bin:$$PATH" SWIFT="$(SWIFT)" scripts/bench.sh
+	SWIFT="$(SWIFT)" scripts/bench-api.sh
 
 ## run: hub (SQLite store) + KubeSim cluster + agent + a sample Git repo, deployed and printed
 run: build

@@ -111,6 +111,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Sources/hawser"),
+        // `make bench` only (seeds a store, times requests); not a product.
+        .executableTarget(name: "hawser-benchtool", dependencies: [
+            "HubServer", "HubCore", "HubStore", "HawserProtocol", log,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+        ], path: "Sources/hawser-benchtool"),
         .executableTarget(name: "hawser-kubesim", dependencies: ["KubeSim", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-kubesim"),
 
         // MARK: Tests

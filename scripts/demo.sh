@@ -11,6 +11,7 @@ BIN=$("${SWIFT:-swift}" build --show-bin-path)
 RUN="$ROOT/.run"
 API_PORT=${HAWSER_API_PORT:-8080}
 AGENT_PORT=${HAWSER_AGENT_PORT:-8443}
+AGENT_METRICS_PORT=${HAWSER_AGENT_METRICS_PORT:-9469}
 KUBESIM_PORT=${KUBESIM_PORT:-6443}
 
 rm -rf "$RUN"
@@ -45,6 +46,9 @@ wait_for "the hub" grep -q "Admin token" "$RUN/hub.out"
 TOKEN=$(awk '/Admin token:/ {print $3}' "$RUN/hub.out")
 export HAWSER_CONFIG="$RUN/cli.json"
 "$BIN/hawser" login --server "http://127.0.0.1:$API_PORT" --token "$TOKEN" >/dev/null
+# A password for the web UI's login form, new on every run.
+PASSWORD=$(python3 -c 'import secrets; print(secrets.token_urlsafe(12))')
+"$BIN/hawser" account update-password --account admin --new-password "$PASSWORD" >/dev/null
 
 echo "==> Sample Git repository with Argo CD's guestbook ($RUN/repo)"
 mkdir -p "$RUN/repo/guestbook"
@@ -57,7 +61,8 @@ git -C "$RUN/repo" -c user.name="Hawser Demo" -c user.email=demo@hawser.invalid 
 echo "==> Registering cluster 'local' and joining its agent"
 JOIN=$("$BIN/hawser" cluster add local --label env=demo | awk '/hawser-agent join/ {sub(/^ +/, ""); print}')
 (cd "$RUN" && "$BIN/hawser-agent" ${JOIN#hawser-agent } >"$RUN/join.log" 2>&1) || { echo "error: join failed: $JOIN" >&2; exit 1; }
-"$BIN/hawser-agent" run --state-dir "$RUN/hawser-agent-state" --kubeconfig "$RUN/kubeconfig" --resync-interval 5 >"$RUN/agent.log" 2>&1 &
+"$BIN/hawser-agent" run --state-dir "$RUN/hawser-agent-state" --kubeconfig "$RUN/kubeconfig" --resync-interval 5 \
+  --metrics-address "127.0.0.1:$AGENT_METRICS_PORT" >"$RUN/agent.log" 2>&1 &
 pids+=($!)
 wait_for "the agent's connection" sh -c "'$BIN/hawser' cluster list | grep -q Connected"
 
@@ -70,7 +75,12 @@ wait_for "guestbook to become Synced and Healthy" sh -c "'$BIN/hawser' app get g
 KUBECTL=$(command -v kubectl || echo kubectl)
 cat <<EOF
 
-Hawser is running. In another shell:
+Hawser is running.
+
+  Web UI:   http://127.0.0.1:$API_PORT/ui/   (log in as admin, password $PASSWORD)
+  Metrics:  http://127.0.0.1:$API_PORT/metrics (hub), http://127.0.0.1:$AGENT_METRICS_PORT/metrics (agent)
+
+In another shell:
 
   export PATH="$BIN:\$PATH" HAWSER_CONFIG="$RUN/cli.json"
   hawser cluster list                      # the agent, its heartbeat and Kubernetes version
@@ -78,6 +88,8 @@ Hawser is running. In another shell:
   hawser app get guestbook                 # per-resource rows
   hawser proj list                         # projects (tenants); every hub has "default"
   hawser audit list                        # who did what, where and when
+  hawser app history guestbook             # every deployment; \`hawser app rollback guestbook ID\`
+  hawser app summary                       # counts by sync and health, per project and cluster
   $KUBECTL --kubeconfig $RUN/kubeconfig get deploy,svc -n default
   $KUBECTL --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
                                            # drift: self-heal puts it back within seconds

@@ -102,8 +102,17 @@ public enum HubRoutes {
             let body = try await request.decode(as: ClusterCreateRequest.self, context: context)
             return .init(status: .created, response: try await g.run(context, .create, .clusters, body.name) { try await hub.addCluster(body) })
         }
-        api.get("/clusters") { _, context in
-            ListResponse(items: try await g.filter(context, .clusters, try await hub.clusters()) { $0.name })
+        api.get("/clusters") { request, context in
+            let q = request.uri.queryParameters
+            var clusters = try await hub.clusters()
+            if let s = q.get("selector").map { String($0) }, !s.isEmpty {
+                let selector: LabelSelector
+                do { selector = try LabelSelector.parse(s) } catch {
+                    throw HubError(.invalid, "selector=\(s): \(error); write e.g. env=prod,region in (eu,us)")
+                }
+                clusters = clusters.filter { selector.matches($0.labels) }
+            }
+            return try Paging.page(try await g.filter(context, .clusters, clusters) { $0.name }, name: \.name, request)
         }
         api.get("/clusters/{name}") { _, context in
             let name = try context.parameters.require("name")
@@ -212,8 +221,8 @@ public enum HubRoutes {
             let body = try await request.decode(as: ProjectView.self, context: context)
             return .init(status: .created, response: try await g.run(context, .create, .projects, body.name) { try await hub.createProject(body) })
         }
-        api.get("/projects") { _, context in
-            ListResponse(items: try await g.filter(context, .projects, try await hub.projects()) { $0.name })
+        api.get("/projects") { request, context in
+            try Paging.page(try await g.filter(context, .projects, try await hub.projects()) { $0.name }, name: \.name, request)
         }
         api.get("/projects/{name}") { _, context in
             let name = try context.parameters.require("name")
@@ -264,9 +273,12 @@ public enum HubRoutes {
             func text(_ name: String) -> String? { q.get(name).map { String($0) } }
             let filter = AuditFilter(actor: text("user"), app: text("app"), project: text("project"),
                                      cluster: text("cluster"), since: try date("since"), until: try date("until"))
+            let limit = max(1, min(q.get("limit").flatMap { Int($0) } ?? 100, 1000))
+            // `continue` (the last id of the previous page) and `before` are the same cursor.
+            let before = (q.get("continue") ?? q.get("before")).flatMap { Int64($0) }
             return try await g.run(context, .get, .audit, "*", audited: false) {
-                ListResponse(items: try await hub.auditEvents(limit: q.get("limit").flatMap { Int($0) } ?? 100,
-                                                              before: q.get("before").flatMap { Int64($0) }, filter: filter))
+                let items = try await hub.auditEvents(limit: limit, before: before, filter: filter)
+                return ListResponse(items: items, continue: items.count == limit ? items.last.map { String($0.id) } : nil)
             }
         }
         api.get("/audit/verify") { _, context in
@@ -316,5 +328,23 @@ struct Guard: Sendable {
         var out: [T] = []
         for item in items where try await hub.can(context.caller, .get, resource, object(item)) { out.append(item) }
         return out
+    }
+}
+
+/// `limit` and `continue` over a list in name order (clusters, projects), with `namePrefix`.
+/// Without `limit` the whole list comes back, as Kubernetes does; the token is the last name
+/// returned, so pages stay stable while items come and go.
+enum Paging {
+    static func page<T: Codable & Sendable>(_ items: [T], name: (T) -> String, _ request: Request) throws -> ListResponse<T> {
+        let q = request.uri.queryParameters
+        var rest = items.sorted { name($0) < name($1) }
+        if let prefix = q.get("namePrefix").map { String($0) }, !prefix.isEmpty { rest = rest.filter { name($0).hasPrefix(prefix) } }
+        if let token = q.get("continue").map { String($0) }, !token.isEmpty {
+            let after = try Hub.decodeContinue(token)
+            rest = rest.filter { name($0) > after }
+        }
+        guard let limit = q.get("limit").flatMap({ Int($0) }) else { return ListResponse(items: rest) }
+        let page = Array(rest.prefix(max(1, min(limit, 1000))))
+        return ListResponse(items: page, continue: rest.count > page.count ? page.last.map { Hub.encodeContinue(name($0)) } : nil)
     }
 }

@@ -15,9 +15,10 @@ extension Hub {
         let limit = max(1, min(limit, 500))
         var out: [HistoryEntry] = []
         var before: Int64?
+        var visibility = try await appVisibility(for: p)
         while out.count < limit {
             let chunk = try await store.recentHistory(limit: 200, beforeID: before)
-            for (record, project) in chunk where try await can(p, .get, .applications, "\(project)/\(record.appName)") {
+            for (record, project) in chunk where visibility.canGet(project: project, name: record.appName) {
                 out.append(Self.entry(record, project: project))
                 if out.count == limit { break }
             }

@@ -33,8 +33,10 @@ extension Hub {
         let limit = max(1, min(limit, 1000))
         var after = try token.map(Self.decodeContinue)
         var items: [AppView] = []
-        let query = AppListQuery(project: filter.project, cluster: filter.cluster, namePrefix: filter.namePrefix)
+        let query = AppListQuery(project: filter.project, cluster: filter.cluster, namePrefix: filter.namePrefix,
+                                 sync: filter.sync?.rawValue, health: filter.health?.rawValue)
         let chunkSize = max(limit * 2, 200)
+        var visibility = try await appVisibility(for: p)
         while true {
             let chunk = try await store.appListings(query, afterName: after, limit: chunkSize)
             for row in chunk {
@@ -43,7 +45,7 @@ extension Hub {
                 if let s = filter.sync, v.sync != s { continue }
                 if let h = filter.health, v.health != h { continue }
                 if let s = filter.selector, !s.matches(row.app.labels) { continue }
-                guard try await can(p, .get, .applications, "\(row.app.project)/\(row.app.name)") else { continue }
+                guard visibility.canGet(project: row.app.project, name: row.app.name) else { continue }
                 items.append(v)
                 // Full: more may follow (an empty last page is possible, as in Kubernetes).
                 if items.count == limit { return ListResponse(items: items, continue: after.map(Self.encodeContinue)) }
@@ -54,20 +56,16 @@ extension Hub {
 
     /// Counts by sync and health, overall, per project and per cluster.
     public func summary(for p: Principal) async throws -> AppSummary {
+        var visibility = try await appVisibility(for: p)
         var out = AppSummary()
-        var after: String?
-        while true {
-            let chunk = try await store.appListings(AppListQuery(), afterName: after, limit: 1000)
-            for row in chunk {
-                guard try await can(p, .get, .applications, "\(row.app.project)/\(row.app.name)") else { continue }
-                let v = Self.listView(row)
-                out.all.add(sync: v.sync, health: v.health)
-                out.projects[row.app.project, default: .init()].add(sync: v.sync, health: v.health)
-                out.clusters[row.app.cluster, default: .init()].add(sync: v.sync, health: v.health)
-            }
-            guard chunk.count == 1000, let last = chunk.last else { return out }
-            after = last.app.name
+        for row in try await store.appStatusRows() where visibility.canGet(project: row.project, name: row.name) {
+            let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
+                                                      generation: row.generation, rendered: row.rendered)
+            out.all.add(sync: sync, health: health)
+            out.projects[row.project, default: .init()].add(sync: sync, health: health)
+            out.clusters[row.cluster, default: .init()].add(sync: sync, health: health)
         }
+        return out
     }
 
     /// The list's view of an app: like `view(_:)`, minus resource rows and the operation.
@@ -83,11 +81,11 @@ extension Hub {
                        reportedAt: row.reportedAt, createdAt: a.createdAt)
     }
 
-    static func encodeContinue(_ name: String) -> String {
+    public static func encodeContinue(_ name: String) -> String {
         Secrets.base64url(Data(name.utf8))
     }
 
-    static func decodeContinue(_ token: String) throws -> String {
+    public static func decodeContinue(_ token: String) throws -> String {
         var t = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         while t.count % 4 != 0 { t += "=" }
         guard let d = Data(base64Encoded: t), let s = String(data: d, encoding: .utf8) else {

@@ -32,9 +32,20 @@ actor RBACState {
 
     func projectsChanged() { projectsGeneration += 1 }
 
+    /// The policy file's text, read again only when its modification time or size changed:
+    /// lists decide thousands of requests, and a read per decision would be a read per app.
+    private var fileCache: (stamp: [String], text: String)?
+
     func policyText() throws -> String {
         guard let file = configuration.policyFile else { return configuration.policyCSV }
-        do { return try String(contentsOfFile: file, encoding: .utf8) } catch {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
+        let stamp = ["\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)", "\(attributes?[.size] ?? -1)"]
+        if let fileCache, fileCache.stamp == stamp, attributes != nil { return fileCache.text }
+        do {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            fileCache = (stamp, text)
+            return text
+        } catch {
             throw HubError(.unavailable, "cannot read the RBAC policy \(file): \(error.localizedDescription)")
         }
     }
@@ -112,8 +123,38 @@ extension Hub {
     /// The RBAC object of an application: `<project>/<name>`. An app that does not exist
     /// yields an object no project policy covers, so asking about it is refused like asking
     /// about someone else's app (403, not 404: names of other teams' apps do not leak).
+    /// Decides `applications get` for many apps at once (lists, summaries, streams).
+    func appVisibility(for p: Principal) async throws -> AppVisibility {
+        AppVisibility(enforcer: try await enforcer(), principal: p)
+    }
+
     public func appObject(_ name: String) async throws -> String {
         guard let a = try await store.app(named: name) else { return "<unknown>/\(name)" }
         return "\(a.project)/\(a.name)"
+    }
+}
+
+/// `applications get` for one caller over many apps: decided once per project when the policy
+/// cannot tell apps of a project apart (`Enforcer.projectWideDecision`), else app by app.
+struct AppVisibility {
+    let enforcer: Enforcer
+    let principal: Principal
+    private var byProject: [String: Bool?] = [:]
+
+    init(enforcer: Enforcer, principal: Principal) {
+        self.enforcer = enforcer
+        self.principal = principal
+    }
+
+    mutating func canGet(project: String, name: String) -> Bool {
+        let wide: Bool?
+        if let cached = byProject[project] {
+            wide = cached
+        } else {
+            wide = enforcer.projectWideDecision(subject: principal.name, groups: principal.groups, action: .get, project: project)
+            byProject[project] = wide
+        }
+        if let wide { return wide }
+        return enforcer.decide(AccessRequest(subject: principal.name, groups: principal.groups, resource: .applications, action: .get, object: "\(project)/\(name)")).allowed
     }
 }

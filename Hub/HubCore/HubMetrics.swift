@@ -54,15 +54,10 @@ extension Hub {
     public func metricsExposition() async -> String {
         do {
             var apps: [[String]: Int] = [:]
-            var after: String?
-            while true {
-                let chunk = try await store.appListings(AppListQuery(), afterName: after, limit: 1000)
-                for row in chunk {
-                    let v = Self.listView(row)
-                    apps[[row.app.project, row.app.cluster, v.sync.rawValue, v.health.rawValue], default: 0] += 1
-                }
-                guard chunk.count == 1000, let last = chunk.last else { break }
-                after = last.app.name
+            for row in try await store.appStatusRows() {
+                let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
+                                                          generation: row.generation, rendered: row.rendered)
+                apps[[row.project, row.cluster, sync.rawValue, health.rawValue], default: 0] += 1
             }
             metrics.applications.set(apps)
             let connected = Set(await sessions.all().map(\.clusterId))

@@ -6,13 +6,10 @@
 ///
 /// 1. A project token (`proj:P:R`) asking about a project other than P is denied outright: a
 ///    token leaked from one project must be worthless elsewhere, whatever policy.csv says.
-/// 2. The policy.default role is consulted first, with the roles it holds. If one of its lines
-///    denies, the request is denied; otherwise, if one allows, it is allowed. Either way that is
-///    final: as Argo CD documents, whatever policy.default grants cannot be taken away by a deny
-///    for a particular user, so keep policy.default small.
-/// 3. Otherwise the user, its groups and every role they reach through `g` lines are taken
-///    together: allowed iff some line allows and no line denies. A deny for any one group the
-///    user is in wins over an allow for the user or another group.
+/// 2. The user, its groups, the policy.default role and every role they reach through `g`
+///    lines are taken together: allowed iff some line allows and no line denies. A deny for any
+///    one group the user is in wins over an allow for the user, another group or the default
+///    role (stricter than Argo CD, where what policy.default grants cannot be denied).
 ///
 /// Project roles take part only in requests about their own project (an application
 /// `P/<app>` or the project `P` itself), as Argo CD loads a project's roles only for such

@@ -56,6 +56,9 @@ public protocol HubStore: Sendable {
     /// Apps with their latest render and status summary (no manifests, no resource rows), in
     /// name order after `afterName`.
     func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing]
+    /// Every app's name, project, cluster and raw status, and nothing else: what counts by
+    /// sync and health need, in one pass.
+    func appStatusRows() async throws -> [AppStatusRow]
 
     // MARK: History
 

@@ -20,15 +20,34 @@ public struct AppListing: Sendable {
     public var reportedAt: Date?
 }
 
+/// One app's status as counted by summaries and metrics.
+public struct AppStatusRow: Sendable {
+    public var name: String
+    public var project: String
+    public var cluster: String
+    public var sync: String?
+    public var health: String?
+    public var observedGeneration: Int?
+    public var generation: Int?
+    public var rendered: Bool
+}
+
 /// Filters a store can apply in SQL.
 public struct AppListQuery: Sendable, Hashable {
     public var project: String?
     public var cluster: String?
     public var namePrefix: String?
-    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil) {
+    /// Only apps whose effective sync is `Synced` or `OutOfSync` (the hub's rule: a report about
+    /// an older render generation is OutOfSync). Other values are not filtered here.
+    public var sync: String?
+    /// Only apps with this reported health (not `Unknown`, which is not filtered here).
+    public var health: String?
+    public init(project: String? = nil, cluster: String? = nil, namePrefix: String? = nil, sync: String? = nil, health: String? = nil) {
         self.project = project
         self.cluster = cluster
         self.namePrefix = namePrefix
+        self.sync = sync
+        self.health = health
     }
 }
 
@@ -42,6 +61,17 @@ extension SQLiteHubStore {
         if let n = q.namePrefix, !n.isEmpty {
             clauses.append("substr(a.name, 1, ?) = ?")
             args += [n.count.databaseValue, n.databaseValue]
+        }
+        // The effective status in SQL, so a filter for a rare state reads one page, not the table.
+        let reported = "s.sync IS NOT NULL AND r.revision IS NOT NULL"
+        switch q.sync {
+        case "Synced": clauses.append("(\(reported) AND s.observed_generation IS r.generation AND s.sync = 'Synced')")
+        case "OutOfSync": clauses.append("(\(reported) AND (s.observed_generation IS NOT r.generation OR s.sync = 'OutOfSync'))")
+        default: break
+        }
+        if let h = q.health, h != "Unknown" {
+            clauses.append("(\(reported) AND s.health = ?)")
+            args.append(h.databaseValue)
         }
         args.append(limit.databaseValue)
         let sql = """
@@ -65,6 +95,21 @@ extension SQLiteHubStore {
                     message: row["s_message"], operationPhase: row["s_phase"],
                     reportedAt: (row["s_reported"] as Double?).map(Date.init(timeIntervalSince1970:)))
             }
+        }
+    }
+
+    public func appStatusRows() async throws -> [AppStatusRow] {
+        try await read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT a.name, a.project, a.cluster, s.sync, s.health, s.observed_generation, r.generation, r.revision IS NOT NULL
+                FROM app a LEFT JOIN app_render r ON r.app_name = a.name LEFT JOIN app_status s ON s.app_name = a.name
+                """)
+            var rows: [AppStatusRow] = []
+            while let row = try cursor.next() {
+                rows.append(AppStatusRow(name: row[0], project: row[1], cluster: row[2], sync: row[3], health: row[4],
+                                         observedGeneration: row[5], generation: row[6], rendered: row[7] ?? false))
+            }
+            return rows
         }
     }
 }

@@ -43,9 +43,10 @@ struct ClusterCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List clusters with their connection state.")
         @OptionGroup var global: GlobalOptions
+        @Option(name: [.customShort("l"), .customLong("selector")], help: "Only clusters whose labels match, e.g. env=prod,region in (eu,us).") var selector: String?
 
         func run() async throws {
-            let r: ListResponse<ClusterView> = try await global.client().get("/api/v1/clusters")
+            let r: ListResponse<ClusterView> = try await global.client().get("/api/v1/clusters" + queryString([("selector", selector)], leading: "?"))
             if global.output == .json { return try printJSON(r.items) }
             printTable(["NAME", "STATE", "CONNECTION", "LAST HEARTBEAT", "AGENT", "KUBERNETES", "LABELS"], r.items.map { c in
                 [c.name, c.state, c.connected ? "Connected" : "Disconnected", ago(c.lastHeartbeat), c.agentVersion ?? "-", c.kubernetesVersion ?? "-",

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HawserProtocol
 import HubCore
@@ -28,7 +29,15 @@ import Testing
                                                                sync: "Synced", health: i == 4 ? "Degraded" : "Healthy", reportedAt: Date()))
             }
         }
+        // A report about an older render generation counts as OutOfSync, in lists and counts alike.
+        if let r = try await hub.store.render(app: "app-28") {
+            try await hub.store.saveStatus(AppStatusRecord(appName: "app-28", clusterId: cluster.cluster.id, revision: r.revision, observedGeneration: r.generation - 1,
+                                                           sync: "Synced", health: "Healthy", reportedAt: Date()))
+        }
         let admin = Principal(name: "admin")
+        let stale = try await hub.appsPage(for: admin, filter: .init(sync: .outOfSync), limit: 100, continue: nil)
+        #expect(stale.items.map(\.spec.name) == ["app-28"])
+        #expect(try await hub.summary(for: admin).all.sync["OutOfSync"] == 1)
 
         // Pages of 7 cover everything once, in order.
         var seen: [String] = []
@@ -46,7 +55,7 @@ import Testing
         let teamA = try await hub.appsPage(for: admin, filter: .init(project: "team-a"), limit: 100, continue: nil)
         #expect(teamA.items.map(\.spec.name) == names.enumerated().filter { $0.offset % 3 == 0 }.map(\.element))
         let synced = try await hub.appsPage(for: admin, filter: .init(sync: .synced), limit: 100, continue: nil)
-        #expect(synced.items.count == 15)
+        #expect(synced.items.count == 14 && !synced.items.contains { $0.spec.name == "app-28" })
         let degraded = try await hub.appsPage(for: admin, filter: .init(health: .degraded), limit: 100, continue: nil)
         #expect(degraded.items.map(\.spec.name) == ["app-04"])
         let prefixed = try await hub.appsPage(for: admin, filter: .init(namePrefix: "app-2"), limit: 100, continue: nil)
@@ -58,7 +67,7 @@ import Testing
         #expect(alicePage.items.map(\.spec.name) == ["app-00", "app-03", "app-06", "app-09"] && alicePage.continue != nil)
 
         let summary = try await hub.summary(for: admin)
-        #expect(summary.all.total == 30 && summary.all.sync["Synced"] == 15 && summary.all.health["Degraded"] == 1)
+        #expect(summary.all.total == 30 && summary.all.sync["Synced"] == 14 && summary.all.health["Degraded"] == 1)
         #expect(summary.projects["team-a"]?.total == 10 && summary.clusters["fleet"]?.total == 30)
         let aliceSummary = try await hub.summary(for: alice)
         #expect(aliceSummary.all.total == 10 && aliceSummary.projects["team-b"] == nil)
@@ -109,6 +118,50 @@ import Testing
         #expect(!r.ok && r.stderr.contains("selector=tier in web"), "\(r.stderr)")
         r = try await h.cli("app", "create", "x", "--repo", repo.path, "--cluster", "fleet", "--namespace", "default", "--label", "novalue")
         #expect(!r.ok && r.stderr.contains("--label novalue"), "\(r.stderr)")
+        await h.stop()
+    }
+
+    /// Clusters and projects page like apps (`limit`, `continue`, `namePrefix`); clusters filter
+    /// by label selector (`hawser cluster list -l`); the audit trail pages with `continue` too.
+    @Test func clustersProjectsAndAuditPage() async throws {
+        let h = try await HubHarness.start()
+        for i in 0..<7 {
+            _ = try await h.hub.addCluster(ClusterCreateRequest(name: "c-\(i)", labels: ["env": i % 2 == 0 ? "prod" : "dev", "region": ["eu", "us", "ap"][i % 3]]))
+        }
+        for i in 0..<4 { _ = try await h.hub.createProject(ProjectView(name: "p-\(i)", spec: ProjectSpec(sourceRepos: ["*"]))) }
+        func get<T: Codable & Sendable>(_ path: String, as: T.Type) async throws -> ListResponse<T> {
+            var request = HTTPClientRequest(url: h.apiURL + path)
+            request.headers.add(name: "Authorization", value: "Bearer \(h.adminToken)")
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            #expect(response.status.code == 200, "\(path): \(String(buffer: body))")
+            return try WireJSON.decoder().decode(ListResponse<T>.self, from: Data(buffer: body))
+        }
+        var names: [String] = []
+        var next: String? = nil
+        repeat {
+            let page = try await get("/api/v1/clusters?limit=3" + (next.map { "&continue=\($0)" } ?? ""), as: ClusterView.self)
+            #expect(page.items.count <= 3)
+            names += page.items.map(\.name)
+            next = page.continue
+        } while next != nil
+        #expect(names == (0..<7).map { "c-\($0)" })
+        #expect(try await get("/api/v1/clusters", as: ClusterView.self).items.count == 7)
+        let prod = try await get("/api/v1/clusters?selector=env%3Dprod%2Cregion%20in%20(eu%2Cus)", as: ClusterView.self)
+        #expect(prod.items.map(\.name) == ["c-0", "c-4", "c-6"])
+        let r = try await h.cli("cluster", "list", "-l", "env=dev", "-o", "json")
+        #expect(try WireJSON.decoder().decode([ClusterView].self, from: Data(r.stdout.utf8)).map(\.name) == ["c-1", "c-3", "c-5"], "\(r.stderr)")
+
+        let projects = try await get("/api/v1/projects?limit=2&namePrefix=p-", as: ProjectView.self)
+        #expect(projects.items.map(\.name) == ["p-0", "p-1"] && projects.continue != nil)
+        let rest = try await get("/api/v1/projects?limit=10&namePrefix=p-&continue=\(projects.continue ?? "")", as: ProjectView.self)
+        #expect(rest.items.map(\.name) == ["p-2", "p-3"] && rest.continue == nil)
+
+        for i in 0..<12 { await h.hub.audit(Principal(name: "tester"), "update", "clusters", "c-\(i % 7)", outcome: "succeeded") }
+        let first = try await get("/api/v1/audit?limit=5", as: AuditEventView.self)
+        let second = try await get("/api/v1/audit?limit=5&continue=\(first.continue ?? "")", as: AuditEventView.self)
+        #expect(first.items.count == 5 && second.items.count == 5)
+        #expect((first.items.last?.id ?? 0) > (second.items.first?.id ?? .max))
         await h.stop()
     }
 }

@@ -62,9 +62,9 @@ seed_secs=$(python3 -c "import time; print(f'{time.time() - $seed_start:.0f}')")
 TOKEN=$(cat "$RUN/hub-data/bench-admin-token")
 
 echo "==> Hub (release) on the seeded store"
-API_PORT=$(free_port)
+API_PORT=$(free_port); METRICS_PORT=$(free_port)
 "$BIN/hawser-hub" --data-dir "$RUN/hub-data" --api-address "127.0.0.1:$API_PORT" --agent-address "127.0.0.1:0" \
-  --poll-interval 86400 >"$RUN/hub.out" 2>"$RUN/hub.log" &
+  --metrics-address "127.0.0.1:$METRICS_PORT" --poll-interval 86400 >"$RUN/hub.out" 2>"$RUN/hub.log" &
 HUB_PID=$!
 URL="http://127.0.0.1:$API_PORT"
 start=$(date +%s.%N)
@@ -72,7 +72,7 @@ for _ in $(seq 1 300); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep
 curl -sf "$URL/readyz" >/dev/null || fail "the hub did not become ready"
 # The hub re-reads Git for every app when it starts; measure after that, as in steady state.
 for _ in $(seq 1 1200); do
-  n=$(curl -sf "$URL/metrics" | awk -F' ' '/^hawser_render_duration_seconds_count/ {s += $2} END {print s + 0}')
+  n=$(curl -sf "http://127.0.0.1:$METRICS_PORT/metrics" | awk -F' ' '/^hawser_render_duration_seconds_count/ {s += $2} END {print s + 0}')
   [ "$n" -ge "$APPS" ] && break
   sleep 0.5
 done

@@ -12,6 +12,7 @@ RUN="$ROOT/.run"
 API_PORT=${HAWSER_API_PORT:-8080}
 AGENT_PORT=${HAWSER_AGENT_PORT:-8443}
 AGENT_METRICS_PORT=${HAWSER_AGENT_METRICS_PORT:-9469}
+HUB_METRICS_PORT=${HAWSER_HUB_METRICS_PORT:-9468}
 KUBESIM_PORT=${KUBESIM_PORT:-6443}
 
 rm -rf "$RUN"
@@ -40,7 +41,7 @@ wait_for KubeSim test -s "$RUN/kubeconfig"
 
 echo "==> Hub (data in $RUN/hub-data)"
 "$BIN/hawser-hub" --data-dir "$RUN/hub-data" --api-address "127.0.0.1:$API_PORT" --agent-address "127.0.0.1:$AGENT_PORT" \
-  --poll-interval 30 >"$RUN/hub.out" 2>"$RUN/hub.log" &
+  --poll-interval 30 --metrics-address "127.0.0.1:$HUB_METRICS_PORT" >"$RUN/hub.out" 2>"$RUN/hub.log" &
 pids+=($!)
 wait_for "the hub" grep -q "Admin token" "$RUN/hub.out"
 TOKEN=$(awk '/Admin token:/ {print $3}' "$RUN/hub.out")
@@ -78,7 +79,7 @@ cat <<EOF
 Hawser is running.
 
   Web UI:   http://127.0.0.1:$API_PORT/ui/   (log in as admin, password $PASSWORD)
-  Metrics:  http://127.0.0.1:$API_PORT/metrics (hub), http://127.0.0.1:$AGENT_METRICS_PORT/metrics (agent)
+  Metrics:  http://127.0.0.1:$HUB_METRICS_PORT/metrics (hub), http://127.0.0.1:$AGENT_METRICS_PORT/metrics (agent)
 
 In another shell:
 

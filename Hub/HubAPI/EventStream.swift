@@ -3,6 +3,7 @@ import HawserProtocol
 import HubCore
 import HubRBAC
 import Hummingbird
+import ServiceLifecycle
 import NIOCore
 
 /// Server-sent events of application changes (`GET /api/v1/stream/applications`): the web UI's
@@ -57,19 +58,25 @@ enum EventStream {
             if let first {
                 try await writer.write(ByteBuffer(string: "event: app\ndata: \(String(decoding: try encoder.encode(first), as: UTF8.self))\n\n"))
             }
-            for await item in items {
-                switch item {
-                case .keepAlive:
-                    try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
-                case .event(.changed(let view)):
-                    guard filter.matches(name: view.spec.name, project: view.spec.project, cluster: view.spec.cluster),
-                          (try? await hub.can(caller, .get, .applications, "\(view.spec.project)/\(view.spec.name)")) == true else { continue }
-                    try await writer.write(ByteBuffer(string: "event: app\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"))
-                case .event(.deleted(let name, let project, let cluster)):
-                    guard filter.matches(name: name, project: project, cluster: cluster),
-                          (try? await hub.can(caller, .get, .applications, "\(project)/\(name)")) == true else { continue }
-                    try await writer.write(ByteBuffer(string: "event: deleted\ndata: {\"name\":\"\(name)\"}\n\n"))
+            // A stream never ends by itself: when the hub shuts down it must, or the graceful
+            // shutdown would wait for every open browser tab.
+            try await withGracefulShutdownHandler {
+                for await item in items {
+                    switch item {
+                    case .keepAlive:
+                        try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                    case .event(.changed(let view)):
+                        guard filter.matches(name: view.spec.name, project: view.spec.project, cluster: view.spec.cluster),
+                              (try? await hub.can(caller, .get, .applications, "\(view.spec.project)/\(view.spec.name)")) == true else { continue }
+                        try await writer.write(ByteBuffer(string: "event: app\ndata: \(String(decoding: try encoder.encode(view), as: UTF8.self))\n\n"))
+                    case .event(.deleted(let name, let project, let cluster)):
+                        guard filter.matches(name: name, project: project, cluster: cluster),
+                              (try? await hub.can(caller, .get, .applications, "\(project)/\(name)")) == true else { continue }
+                        try await writer.write(ByteBuffer(string: "event: deleted\ndata: {\"name\":\"\(name)\"}\n\n"))
+                    }
                 }
+            } onGracefulShutdown: {
+                sink.finish()
             }
             try await writer.finish(nil)
         }

@@ -31,11 +31,6 @@ public enum HubRoutes {
         router.add(middleware: RequestMetricsMiddleware(metrics: hub.metrics))
         router.add(middleware: ErrorMappingMiddleware())
         router.get("/healthz") { _, _ in "ok" }
-        // Prometheus scrapes without credentials (Argo CD's metrics ports work the same way).
-        router.get("/metrics") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                     body: .init(byteBuffer: ByteBuffer(string: await hub.metricsExposition())))
-        }
         // Ready to serve: the store answers and the RBAC policy is valid (a load balancer or a
         // Kubernetes readinessProbe sends traffic only then).
         router.get("/readyz") { _, _ -> Response in

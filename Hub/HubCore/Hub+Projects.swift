@@ -20,16 +20,15 @@ extension Hub {
     }
 
     public func projects() async throws -> [ProjectView] {
-        let apps = try await store.apps()
+        let counts = try await store.appCountsByProject()
         return try await store.projects().map { p in
-            ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt,
-                        applications: apps.filter { $0.project == p.name }.count)
+            ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: counts[p.name] ?? 0)
         }
     }
 
     public func project(named name: String) async throws -> ProjectView {
         let p = try await requireProject(name)
-        let apps = try await store.apps().filter { $0.project == name }.count
+        let apps = try await store.appCountsByProject()[name] ?? 0
         return ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: apps)
     }
 

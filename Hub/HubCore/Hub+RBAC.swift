@@ -146,15 +146,16 @@ struct AppVisibility {
         self.principal = principal
     }
 
+    /// The decision for every app of `project`, or nil when apps must be decided one by one.
+    mutating func projectWide(_ project: String) -> Bool? {
+        if let cached = byProject[project] { return cached }
+        let wide = enforcer.projectWideDecision(subject: principal.name, groups: principal.groups, action: .get, project: project)
+        byProject[project] = wide
+        return wide
+    }
+
     mutating func canGet(project: String, name: String) -> Bool {
-        let wide: Bool?
-        if let cached = byProject[project] {
-            wide = cached
-        } else {
-            wide = enforcer.projectWideDecision(subject: principal.name, groups: principal.groups, action: .get, project: project)
-            byProject[project] = wide
-        }
-        if let wide { return wide }
+        if let wide = projectWide(project) { return wide }
         return enforcer.decide(AccessRequest(subject: principal.name, groups: principal.groups, resource: .applications, action: .get, object: "\(project)/\(name)")).allowed
     }
 }

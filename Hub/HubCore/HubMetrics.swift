@@ -54,10 +54,8 @@ extension Hub {
     public func metricsExposition() async -> String {
         do {
             var apps: [[String]: Int] = [:]
-            for row in try await store.appStatusRows() {
-                let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
-                                                          generation: row.generation, rendered: row.rendered)
-                apps[[row.project, row.cluster, sync.rawValue, health.rawValue], default: 0] += 1
+            for c in try await store.appStatusCounts() {
+                apps[[c.project, c.cluster, c.sync.rawValue, c.health.rawValue], default: 0] += c.count
             }
             metrics.applications.set(apps)
             let connected = Set(await sessions.all().map(\.clusterId))

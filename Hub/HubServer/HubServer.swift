@@ -2,6 +2,7 @@ import Foundation
 import HawserProtocol
 import HawserWire
 import HubAPI
+import HawserMetrics
 import HubWeb
 import HubAuth
 import HubCore
@@ -41,6 +42,8 @@ public final class HubServer: Sendable {
         public var oidc: OIDCConfiguration?
         /// The hub's URL as browsers reach it (for the SSO redirect); default http://API address.
         public var externalURL: String?
+        /// Where Prometheus scrapes `/metrics` (host, port; port 0 picks one); nil: nowhere.
+        public var metrics: (host: String, port: Int)?
         /// Outbound notifications (`--webhook`).
         public var webhooks: [WebhookConfiguration] = []
         /// Injected so tests decide what time it is (token expiry, certificate lifetimes).
@@ -54,6 +57,7 @@ public final class HubServer: Sendable {
     public let agentPort: Int
     /// Printed once, on the first start; `nil` afterwards.
     public let initialAdminToken: String?
+    let metricsServer: MetricsHTTPServer?
     public let createdCA: Bool
     let group: ServiceGroup
     let task: Task<Void, any Error>
@@ -113,6 +117,17 @@ public final class HubServer: Sendable {
                 portContinuation.finish()
             },
             logger: logger)
+        // Metrics have their own port (Argo CD's 8082/8083 model): scraped without credentials,
+        // so they stay off the API port that users and the internet may reach.
+        var metricsServer: MetricsHTTPServer?
+        if let (host, port) = options.metrics {
+            do {
+                metricsServer = try await MetricsHTTPServer.start(host: host, port: port) { await hub.metricsExposition() }
+            } catch {
+                try? await listener.close()
+                throw HubStartError("cannot serve metrics on \(host):\(port): \(error); pick a free port with --metrics-address")
+            }
+        }
         let group = ServiceGroup(
             configuration: .init(services: [app, gateway, GitPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let task = Task {
@@ -127,10 +142,13 @@ public final class HubServer: Sendable {
             do { try await task.value } catch { throw HubStartError("the REST API could not start on \(options.apiHost):\(options.apiPort): \(error)") }
             throw HubStartError("the REST API stopped before it started on \(options.apiHost):\(options.apiPort)")
         }
-        return HubServer(hub: hub, gateway: gateway, apiPort: apiPort, agentPort: gateway.port, initialAdminToken: adminToken, createdCA: identity.created, group: group, task: task)
+        return HubServer(hub: hub, gateway: gateway, apiPort: apiPort, agentPort: gateway.port, initialAdminToken: adminToken, createdCA: identity.created,
+                         metricsServer: metricsServer, group: group, task: task)
     }
 
-    init(hub: Hub, gateway: AgentGateway, apiPort: Int, agentPort: Int, initialAdminToken: String?, createdCA: Bool, group: ServiceGroup, task: Task<Void, any Error>) {
+    init(hub: Hub, gateway: AgentGateway, apiPort: Int, agentPort: Int, initialAdminToken: String?, createdCA: Bool,
+         metricsServer: MetricsHTTPServer?, group: ServiceGroup, task: Task<Void, any Error>) {
+        self.metricsServer = metricsServer
         self.hub = hub
         self.gateway = gateway
         self.apiPort = apiPort
@@ -144,12 +162,17 @@ public final class HubServer: Sendable {
     /// Waits until the hub stops (a signal, or `shutdown()`).
     public func wait() async throws {
         try await task.value
+        await metricsServer?.close()
     }
 
     public func shutdown() async {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
+        await metricsServer?.close()
     }
+
+    /// The metrics port once bound, when metrics are on.
+    public var metricsPort: Int? { metricsServer?.localAddress?.port }
 }
 
 

@@ -59,6 +59,10 @@ public protocol HubStore: Sendable {
     /// Every app's name, project, cluster and raw status, and nothing else: what counts by
     /// sync and health need, in one pass.
     func appStatusRows() async throws -> [AppStatusRow]
+    /// Apps counted by project, cluster and effective sync and health, computed by the store.
+    func appStatusCounts() async throws -> [AppStatusCount]
+    /// How many applications each project has.
+    func appCountsByProject() async throws -> [String: Int]
 
     // MARK: History
 

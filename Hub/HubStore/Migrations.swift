@@ -17,6 +17,7 @@ enum Migrations {
         migrator.registerMigration("v4-audit-chain", migrate: v4AuditChain)
         migrator.registerMigration("v5-history", migrate: v5History)
         migrator.registerMigration("v6-app-labels", migrate: v6AppLabels)
+        migrator.registerMigration("v7-status-indexes", migrate: v7StatusIndexes)
         return migrator
     }
 
@@ -192,5 +193,15 @@ enum Migrations {
 
     static func v6AppLabels(_ db: Database) throws {
         try db.execute(sql: "ALTER TABLE app ADD COLUMN labels TEXT NOT NULL DEFAULT '{}'")
+    }
+
+    /// Covering indexes for counts and filters by status: SQLite answers them from the indexes
+    /// without reading the rows' large JSON columns (manifests, resources).
+    static func v7StatusIndexes(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE INDEX app_render_status ON app_render(app_name, revision, generation);
+            CREATE INDEX app_status_status ON app_status(app_name, sync, health, observed_generation);
+            CREATE INDEX app_project_cluster ON app(name, project, cluster);
+            """)
     }
 }

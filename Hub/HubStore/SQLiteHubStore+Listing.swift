@@ -32,6 +32,31 @@ public struct AppStatusRow: Sendable {
     public var rendered: Bool
 }
 
+/// How many apps of one project and cluster are in one effective state.
+public struct AppStatusCount: Sendable, Hashable {
+    public var project: String
+    public var cluster: String
+    public var sync: SyncStatusCode
+    public var health: HealthStatusCode
+    public var count: Int
+}
+
+/// The hub's rule for an app's effective status (`Hub.effectiveStatus`), in SQL, for filters
+/// and counts that must not read every row into Swift: no report or no render is Unknown; a
+/// report about an older render generation is OutOfSync; otherwise what the agent reported.
+enum EffectiveStatusSQL {
+    static let reported = "s.sync IS NOT NULL AND r.revision IS NOT NULL"
+    static let sync = """
+        CASE WHEN s.sync IS NULL OR r.revision IS NULL THEN 'Unknown'
+             WHEN s.observed_generation IS NOT r.generation THEN 'OutOfSync'
+             WHEN s.sync IN ('Synced', 'OutOfSync') THEN s.sync ELSE 'Unknown' END
+        """
+    static let health = """
+        CASE WHEN s.sync IS NULL OR r.revision IS NULL THEN 'Unknown'
+             WHEN s.health IN (\(HealthStatusCode.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))) THEN s.health ELSE 'Unknown' END
+        """
+}
+
 /// Filters a store can apply in SQL.
 public struct AppListQuery: Sendable, Hashable {
     public var project: String?
@@ -63,7 +88,7 @@ extension SQLiteHubStore {
             args += [n.count.databaseValue, n.databaseValue]
         }
         // The effective status in SQL, so a filter for a rare state reads one page, not the table.
-        let reported = "s.sync IS NOT NULL AND r.revision IS NOT NULL"
+        let reported = EffectiveStatusSQL.reported
         switch q.sync {
         case "Synced": clauses.append("(\(reported) AND s.observed_generation IS r.generation AND s.sync = 'Synced')")
         case "OutOfSync": clauses.append("(\(reported) AND (s.observed_generation IS NOT r.generation OR s.sync = 'OutOfSync'))")
@@ -110,6 +135,30 @@ extension SQLiteHubStore {
                                          observedGeneration: row[5], generation: row[6], rendered: row[7] ?? false))
             }
             return rows
+        }
+    }
+
+    public func appStatusCounts() async throws -> [AppStatusCount] {
+        try await read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT a.project, a.cluster, \(EffectiveStatusSQL.sync) AS sync, \(EffectiveStatusSQL.health) AS health, COUNT(*)
+                FROM app a LEFT JOIN app_render r ON r.app_name = a.name LEFT JOIN app_status s ON s.app_name = a.name
+                GROUP BY 1, 2, 3, 4
+                """)
+            var out: [AppStatusCount] = []
+            while let row = try cursor.next() {
+                out.append(AppStatusCount(project: row[0], cluster: row[1], sync: SyncStatusCode(rawValue: row[2]) ?? .unknown,
+                                          health: HealthStatusCode(rawValue: row[3]) ?? .unknown, count: row[4]))
+            }
+            return out
+        }
+    }
+
+    public func appCountsByProject() async throws -> [String: Int] {
+        try await read { db in
+            var out: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT project, COUNT(*) FROM app GROUP BY project") { out[row[0]] = row[1] }
+            return out
         }
     }
 }

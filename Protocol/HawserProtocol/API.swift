@@ -31,10 +31,10 @@ public struct AppSummary: Codable, Sendable, Hashable {
         public var sync: [String: Int] = [:]
         public var health: [String: Int] = [:]
         public init() {}
-        public mutating func add(sync s: SyncStatusCode, health h: HealthStatusCode) {
-            total += 1
-            sync[s.rawValue, default: 0] += 1
-            health[h.rawValue, default: 0] += 1
+        public mutating func add(sync s: SyncStatusCode, health h: HealthStatusCode, count: Int = 1) {
+            total += count
+            sync[s.rawValue, default: 0] += count
+            health[h.rawValue, default: 0] += count
         }
     }
     public var all: Counts

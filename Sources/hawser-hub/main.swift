@@ -30,6 +30,7 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "ID token claim holding the user's groups (matched by `g, <group>, <role>` lines).") var oidcGroupsClaim: String = "groups"
     @Option(help: "The hub's URL as browsers reach it, for the SSO redirect (default: http://API address).") var externalUrl: String?
     @Option(help: "Webhook for notifications, repeatable: URL[;events=on-deployed,on-sync-failed,on-health-degraded][;secret-file=PATH] (HMAC-SHA256 signed).") var webhook: [String] = []
+    @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics, without credentials, as Argo CD's metrics ports do (e.g. 0.0.0.0:9468; keep it off the public network). Off when not given.") var metricsAddress: String?
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
     @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
 
@@ -42,6 +43,7 @@ struct HawserHub: AsyncParsableCommand {
         (o.apiHost, o.apiPort) = try Self.split(apiAddress, flag: "--api-address")
         (o.agentHost, o.agentPort) = try Self.split(agentAddress, flag: "--agent-address")
         o.advertiseAddress = advertiseAddress
+        if let metricsAddress { o.metrics = try Self.split(metricsAddress, flag: "--metrics-address") }
         o.serverNames = serverName
         o.pollInterval = .milliseconds(Int(pollInterval * 1000))
         o.heartbeatInterval = .milliseconds(Int(heartbeatInterval * 1000))

@@ -1,3 +1,4 @@
+import AsyncHTTPClient
 import Foundation
 import HawserProtocol
 import HubCore
@@ -37,5 +38,19 @@ import Testing
                                      environment: ["HAWSER_SERVER": s.hub.apiURL, "HAWSER_TOKEN": eve, "HAWSER_CONFIG": tempDirectory("eve") + "/c.json"])
         #expect(!out.ok && out.stderr.contains("403") && out.stderr.contains("permission denied"), "\(out.stderr)")
         await s.stop()
+    }
+
+    /// An open stream (a browser tab) must not hold the hub's shutdown: it ends the stream.
+    @Test func shuttingDownEndsOpenStreams() async throws {
+        let h = try await HubHarness.start()
+        var request = HTTPClientRequest(url: h.apiURL + "/api/v1/stream/applications")
+        request.headers.add(name: "Authorization", value: "Bearer \(h.adminToken)")
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+        #expect(response.status.code == 200)
+        let started = ContinuousClock.now
+        await h.stop()
+        // Keep-alives come every 15 s; a shutdown that waited for the stream would take that long.
+        #expect(ContinuousClock.now - started < .seconds(10))
+        for try await _ in response.body {}
     }
 }

@@ -10,7 +10,7 @@ import Testing
 /// with counts per project and cluster.
 @Suite(.serialized) struct ListingTests {
     @Test func pagesFiltersRBACAndSummaryAgree() async throws {
-        let policy = "p, role:team-a, applications, get, team-a/*, allow\ng, alice, role:team-a\n"
+        let policy = "p, role:team-a, applications, get, team-a/*, allow\ng, alice, role:team-a\np, role:web, applications, get, team-b/app-1*, allow\ng, webber, role:web\n"
         let h = try await HubHarness.start(configure: { $0.rbacPolicyCSV = policy })
         let hub = h.hub
         let cluster = try await hub.addCluster(ClusterCreateRequest(name: "fleet"))
@@ -71,6 +71,13 @@ import Testing
         #expect(summary.projects["team-a"]?.total == 10 && summary.clusters["fleet"]?.total == 30)
         let aliceSummary = try await hub.summary(for: alice)
         #expect(aliceSummary.all.total == 10 && aliceSummary.projects["team-b"] == nil)
+        // A policy naming some apps of a project is decided app by app, in lists and counts.
+        let webber = Principal(name: "webber")
+        let webberApps = try await hub.appsPage(for: webber, filter: .init(), limit: 100, continue: nil).items.map(\.spec.name)
+        #expect(webberApps == ["app-10", "app-11", "app-13", "app-14", "app-16", "app-17", "app-19"])
+        let webberSummary = try await hub.summary(for: webber)
+        #expect(webberSummary.all.total == 7 && webberSummary.projects.keys.sorted() == ["team-b"])
+        #expect(webberSummary.all.sync["Synced"] == 3, "app-10, app-14, app-16 reported Synced")
 
         // The CLI follows the pages and passes the filters.
         var r = try await h.cli("app", "list", "--project", "team-a", "--sync", "Synced", "-o", "json")

@@ -33,7 +33,8 @@ import Testing
     /// Prometheus scrapes the hub's `/metrics` (no credentials) and the agent's: apps by sync
     /// and health, connected agents, frames, renders, reconciles and API requests.
     @Test func hubAndAgentExposePrometheusMetrics() async throws {
-        let s = try await ClusterSetup.start("metered")
+        let s = try await ClusterSetup.start("metered", hub: { $0.metrics = ("127.0.0.1", 0) })
+        let metricsURL = "http://127.0.0.1:\(try #require(s.hub.server.metricsPort))/metrics"
         let repo = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\ndata:\n  a: b\n"])
         let r = try await s.hub.cli("app", "create", "shop", "--repo", repo.path, "--path", "app", "--cluster", "metered", "--namespace", "default", "--auto-sync")
         #expect(r.ok, "\(r.stderr)")
@@ -41,7 +42,7 @@ import Testing
 
         var hubText = ""
         try await eventually("the hub's gauges show the synced app") {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: s.hub.apiURL + "/metrics"), timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: metricsURL), timeout: .seconds(10))
             hubText = String(buffer: try await response.body.collect(upTo: 1 << 20))
             return response.status.code == 200
                 && sample(hubText, "hawser_applications", ["project": "default", "cluster": "metered", "sync_status": "Synced"]) == 1
@@ -53,8 +54,10 @@ import Testing
         #expect((sample(hubText, "hawser_agent_link_frames_total", ["direction": "out", "type": "assignment"]) ?? 0) >= 1)
         #expect((sample(hubText, "hawser_http_requests_total", ["method": "POST", "code": "2xx"]) ?? 0) >= 1)
         #expect(hubText.contains("# TYPE hawser_render_duration_seconds histogram"))
-        // Counts only: no token or secret ever appears.
+        // Counts only: no token or secret ever appears; and not on the API port users reach.
         #expect(!hubText.contains(s.hub.adminToken))
+        let onAPI = try await HTTPClient.shared.execute(HTTPClientRequest(url: s.hub.apiURL + "/metrics"), timeout: .seconds(10))
+        #expect(onAPI.status.code == 404)
 
         let agentText = await s.agent.runner.reconciler.metricsExposition()
         #expect(sample(agentText, "hawser_agent_applications", ["sync_status": "Synced"]) == 1, "\(agentText)")

@@ -18,7 +18,8 @@ struct SelectorAndFieldSetTests {
     }
 
     @Test func malformedSelectorIsABadRequest() {
-        #expect(throws: APIError.self) { try LabelSelector.parse("app in web") }
+        #expect(throws: LabelSelectorError.self) { try LabelSelector.parse("app in web") }
+        #expect(throws: APIError.self) { try LabelSelector.parseQuery("app in web") }
     }
 
     @Test func fieldsV1RoundTripsWithKeyedLists() {

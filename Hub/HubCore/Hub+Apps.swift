@@ -117,7 +117,7 @@ extension Hub {
         if a.rollback != nil {
             // A sync after a rollback goes back to Git's target revision, as in Argo CD.
             a = try await store.updateApp(named: name) { $0.rollback = nil }
-            try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name)) }
+            _ = try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name)) }
         }
         guard let r = try await store.render(app: name), r.revision != nil else {
             throw HubError(.conflict, "application \"\(name)\" has nothing to sync yet: \(try await view(a).conditions.map(\.message).joined(separator: "; "))")

@@ -47,7 +47,7 @@ extension Hub {
             $0.autoSync = false
             $0.rollback = pin
         }
-        try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name)) }
+        _ = try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name)) }
         let render = try await store.render(app: name)
         guard render?.revision == entry.revision else {
             let why = render?.conditions.map(\.message).joined(separator: "; ") ?? "unknown"

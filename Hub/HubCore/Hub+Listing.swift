@@ -58,8 +58,8 @@ extension Hub {
     public func summary(for p: Principal) async throws -> AppSummary {
         var visibility = try await appVisibility(for: p)
         var out = AppSummary()
-        // Usually the caller sees whole projects or none: the store counts, no row leaves SQL.
-        let counts = try await store.appStatusCounts()
+        // Usually the caller sees whole projects or none: then the shared counts answer.
+        let counts = try await statusCounts()
         let wide = Set(counts.map(\.project)).map { ($0, visibility.projectWide($0)) }
         if wide.allSatisfy({ $0.1 != nil }) {
             let visible = Set(wide.filter { $0.1 == true }.map(\.0))

@@ -31,6 +31,7 @@ public final class Hub: Sendable {
     let loginThrottle = LoginThrottle()
     let anonymousAudits = AnonymousAuditLimiter()
     let appEvents = AppEventHub()
+    let statusCountsCache = StatusCountsCache()
     /// Prometheus metrics (`GET /metrics`).
     public let metrics: HubMetrics
 

@@ -57,10 +57,8 @@ public protocol HubStore: Sendable {
     /// name order after `afterName`.
     func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing]
     /// Every app's name, project, cluster and raw status, and nothing else: what counts by
-    /// sync and health need, in one pass.
+    /// sync and health need, in one pass over covering indexes (no JSON column is read).
     func appStatusRows() async throws -> [AppStatusRow]
-    /// Apps counted by project, cluster and effective sync and health, computed by the store.
-    func appStatusCounts() async throws -> [AppStatusCount]
     /// How many applications each project has.
     func appCountsByProject() async throws -> [String: Int]
 

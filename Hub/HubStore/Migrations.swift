@@ -196,7 +196,8 @@ enum Migrations {
     }
 
     /// Covering indexes for counts and filters by status: SQLite answers them from the indexes
-    /// without reading the rows' large JSON columns (manifests, resources).
+    /// without reading the rows' large JSON columns (manifests, resources). The render index is
+    /// named in the query (`INDEXED BY`): the planner prefers the primary key's otherwise.
     static func v7StatusIndexes(_ db: Database) throws {
         try db.execute(sql: """
             CREATE INDEX app_render_status ON app_render(app_name, revision, generation);

@@ -32,29 +32,11 @@ public struct AppStatusRow: Sendable {
     public var rendered: Bool
 }
 
-/// How many apps of one project and cluster are in one effective state.
-public struct AppStatusCount: Sendable, Hashable {
-    public var project: String
-    public var cluster: String
-    public var sync: SyncStatusCode
-    public var health: HealthStatusCode
-    public var count: Int
-}
-
-/// The hub's rule for an app's effective status (`Hub.effectiveStatus`), in SQL, for filters
-/// and counts that must not read every row into Swift: no report or no render is Unknown; a
+/// The hub's rule for an effective status (`Hub.effectiveStatus`) as a SQL condition, for
+/// filters that must not read every row into Swift: no report or no render is Unknown; a
 /// report about an older render generation is OutOfSync; otherwise what the agent reported.
 enum EffectiveStatusSQL {
     static let reported = "s.sync IS NOT NULL AND r.revision IS NOT NULL"
-    static let sync = """
-        CASE WHEN s.sync IS NULL OR r.revision IS NULL THEN 'Unknown'
-             WHEN s.observed_generation IS NOT r.generation THEN 'OutOfSync'
-             WHEN s.sync IN ('Synced', 'OutOfSync') THEN s.sync ELSE 'Unknown' END
-        """
-    static let health = """
-        CASE WHEN s.sync IS NULL OR r.revision IS NULL THEN 'Unknown'
-             WHEN s.health IN (\(HealthStatusCode.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", "))) THEN s.health ELSE 'Unknown' END
-        """
 }
 
 /// Filters a store can apply in SQL.
@@ -127,7 +109,8 @@ extension SQLiteHubStore {
         try await read { db in
             let cursor = try Row.fetchCursor(db, sql: """
                 SELECT a.name, a.project, a.cluster, s.sync, s.health, s.observed_generation, r.generation, r.revision IS NOT NULL
-                FROM app a LEFT JOIN app_render r ON r.app_name = a.name LEFT JOIN app_status s ON s.app_name = a.name
+                FROM app a LEFT JOIN app_render r INDEXED BY app_render_status ON r.app_name = a.name
+                LEFT JOIN app_status s ON s.app_name = a.name
                 """)
             var rows: [AppStatusRow] = []
             while let row = try cursor.next() {
@@ -135,22 +118,6 @@ extension SQLiteHubStore {
                                          observedGeneration: row[5], generation: row[6], rendered: row[7] ?? false))
             }
             return rows
-        }
-    }
-
-    public func appStatusCounts() async throws -> [AppStatusCount] {
-        try await read { db in
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT a.project, a.cluster, \(EffectiveStatusSQL.sync) AS sync, \(EffectiveStatusSQL.health) AS health, COUNT(*)
-                FROM app a LEFT JOIN app_render r ON r.app_name = a.name LEFT JOIN app_status s ON s.app_name = a.name
-                GROUP BY 1, 2, 3, 4
-                """)
-            var out: [AppStatusCount] = []
-            while let row = try cursor.next() {
-                out.append(AppStatusCount(project: row[0], cluster: row[1], sync: SyncStatusCode(rawValue: row[2]) ?? .unknown,
-                                          health: HealthStatusCode(rawValue: row[3]) ?? .unknown, count: row[4]))
-            }
-            return out
         }
     }
 

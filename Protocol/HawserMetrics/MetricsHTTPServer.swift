@@ -53,8 +53,9 @@ public final class MetricsHTTPServer: Sendable {
                         if !keepAlive { headers.add(name: "Connection", value: "close") }
                         context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
                         context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(string: body)))), promise: nil)
+                        let channel = context.channel
                         context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in
-                            if !keepAlive { context.close(promise: nil) }
+                            if !keepAlive { channel.close(promise: nil) }
                         }
                     }
                 }

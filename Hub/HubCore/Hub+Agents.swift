@@ -86,13 +86,23 @@ extension Hub {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
         await publishApp(report.appId)
-        if let op = report.operation, op.phase != .running, op != previous?.operation {
+        if let op = report.operation, op.phase != .running, !Self.sameOperation(op, previous?.operation) {
             await auditDeployment(app, cluster: connection.cluster.name, op)
             notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)
         }
         if report.health == .degraded, previous?.health != HealthStatusCode.degraded.rawValue {
             notify("on-health-degraded", app, cluster: connection.cluster.name, report, operation: report.operation)
         }
+    }
+
+    /// Whether a report's operation is the one already stored, so it is recorded once. By what
+    /// identifies a run (revision, start, phase, attempt), not by exact equality: the stored copy
+    /// went through the store's JSON, and its timestamps may differ from the wire's below a
+    /// millisecond, which once made one sync appear twice in the history.
+    static func sameOperation(_ a: OperationState, _ b: OperationState?) -> Bool {
+        guard let b else { return false }
+        return a.revision == b.revision && a.phase == b.phase && a.retryCount == b.retryCount
+            && abs(a.startedAt.timeIntervalSince(b.startedAt)) < 0.001
     }
 
     /// "Who deployed what where": one audit entry per finished sync operation, with who or what

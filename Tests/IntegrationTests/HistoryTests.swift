@@ -60,4 +60,26 @@ import Testing
         #expect(!r.ok && r.stderr.contains("no history entry 999999"), "\(r.stderr)")
         await s.stop()
     }
+
+    /// One sync is one deployment: later status reports about the same operation (after the
+    /// app changes, or on every resync) add nothing to the history or the audit trail.
+    @Test func oneSyncIsRecordedOnce() async throws {
+        let s = try await ClusterSetup.start("once")
+        let repo = try await TestRepo.create(files: ["a/cm.yaml": Self.configMap("a"), "b/cm.yaml": Self.configMap("b")])
+        let hub = s.hub.hub
+        _ = try await hub.createApp(AppSpec(name: "versioned", repoURL: repo.path, path: "a", cluster: "once", namespace: "default"))
+        try await eventually("reported") { try await s.app("versioned").reportedAt != nil }
+        _ = try await hub.syncApp(named: "versioned", initiatedBy: Principal(name: "admin"))
+        try await eventually("synced") { try await s.app("versioned").sync == .synced }
+        try await eventually("recorded") { try await hub.history(appNamed: "versioned").count == 1 }
+        var spec = try await s.app("versioned").spec
+        spec.path = "b"
+        _ = try await hub.updateApp(spec)
+        try await eventually("out of sync with the new path") { try await s.app("versioned").sync == .outOfSync }
+        try await Task.sleep(for: .seconds(3))   // several resyncs (every second here)
+        #expect(try await hub.history(appNamed: "versioned").count == 1)
+        let deployments = try await hub.auditEvents(limit: 100, filter: .init(app: "versioned")).filter { $0.action == "sync" && $0.actor == "admin" && $0.detail?.contains("revision") == true }
+        #expect(deployments.count == 1, "\(deployments.map { $0.detail ?? "" })")
+        await s.stop()
+    }
 }

@@ -100,7 +100,7 @@ public enum HubRoutes {
         api.get("/clusters") { request, context in
             let q = request.uri.queryParameters
             var clusters = try await hub.clusters()
-            if let s = q.get("selector").map { String($0) }, !s.isEmpty {
+            if let s = q.get("selector").map({ String($0) }), !s.isEmpty {
                 let selector: LabelSelector
                 do { selector = try LabelSelector.parse(s) } catch {
                     throw HubError(.invalid, "selector=\(s): \(error); write e.g. env=prod,region in (eu,us)")
@@ -333,8 +333,8 @@ enum Paging {
     static func page<T: Codable & Sendable>(_ items: [T], name: (T) -> String, _ request: Request) throws -> ListResponse<T> {
         let q = request.uri.queryParameters
         var rest = items.sorted { name($0) < name($1) }
-        if let prefix = q.get("namePrefix").map { String($0) }, !prefix.isEmpty { rest = rest.filter { name($0).hasPrefix(prefix) } }
-        if let token = q.get("continue").map { String($0) }, !token.isEmpty {
+        if let prefix = q.get("namePrefix").map({ String($0) }), !prefix.isEmpty { rest = rest.filter { name($0).hasPrefix(prefix) } }
+        if let token = q.get("continue").map({ String($0) }), !token.isEmpty {
             let after = try Hub.decodeContinue(token)
             rest = rest.filter { name($0) > after }
         }

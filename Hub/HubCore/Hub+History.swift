@@ -16,8 +16,12 @@ extension Hub {
         var out: [HistoryEntry] = []
         var before: Int64?
         var visibility = try await appVisibility(for: p)
-        while out.count < limit {
+        // Someone who may see few apps must not make every dashboard load read all history:
+        // the newest 5,000 deployments are looked at, no more.
+        var scanned = 0
+        while out.count < limit && scanned < 5000 {
             let chunk = try await store.recentHistory(limit: 200, beforeID: before)
+            scanned += chunk.count
             for (record, project) in chunk where visibility.canGet(project: project, name: record.appName) {
                 out.append(Self.entry(record, project: project))
                 if out.count == limit { break }

@@ -32,18 +32,21 @@ actor RBACState {
 
     func projectsChanged() { projectsGeneration += 1 }
 
-    /// The policy file's text, read again only when its modification time or size changed:
-    /// lists decide thousands of requests, and a read per decision would be a read per app.
-    private var fileCache: (stamp: [String], text: String)?
+    /// The policy file's text, read again when the file it resolves to, its modification time or
+    /// its size changed, and at least every 5 s: lists decide thousands of requests, and a read
+    /// per decision would be a read per app. Symbolic links are followed, so a Kubernetes
+    /// ConfigMap mount (policy.csv -> ..data/policy.csv, `..data` swapped on update) is noticed.
+    private var fileCache: (stamp: [String], readAt: ContinuousClock.Instant, text: String)?
 
     func policyText() throws -> String {
         guard let file = configuration.policyFile else { return configuration.policyCSV }
-        let attributes = try? FileManager.default.attributesOfItem(atPath: file)
-        let stamp = ["\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)", "\(attributes?[.size] ?? -1)"]
-        if let fileCache, fileCache.stamp == stamp, attributes != nil { return fileCache.text }
+        let resolved = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
+        let attributes = try? FileManager.default.attributesOfItem(atPath: resolved)
+        let stamp = [resolved, "\((attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? -1)", "\(attributes?[.size] ?? -1)"]
+        if let fileCache, fileCache.stamp == stamp, attributes != nil, ContinuousClock.now - fileCache.readAt < .seconds(5) { return fileCache.text }
         do {
             let text = try String(contentsOfFile: file, encoding: .utf8)
-            fileCache = (stamp, text)
+            fileCache = (stamp, .now, text)
             return text
         } catch {
             throw HubError(.unavailable, "cannot read the RBAC policy \(file): \(error.localizedDescription)")

@@ -27,11 +27,12 @@ actor StatusCountsCache {
     func counts(_ compute: @escaping @Sendable () async throws -> [AppStatusCount]) async throws -> [AppStatusCount] {
         if let snapshot, ContinuousClock.now - snapshot.at < maxAge { return snapshot.counts }
         if let inFlight { return try await inFlight.value }
+        let started = ContinuousClock.now
         let task = Task { try await compute() }
         inFlight = task
         defer { inFlight = nil }
         let counts = try await task.value
-        snapshot = (.now, counts)
+        snapshot = (started, counts)
         return counts
     }
 }

@@ -139,6 +139,7 @@ public final class HubServer: Sendable {
         for await p in portStream { apiPort = p }
         if let apiPort { apiPortBox.value = apiPort }
         guard let apiPort else {
+            await metricsServer?.close()
             do { try await task.value } catch { throw HubStartError("the REST API could not start on \(options.apiHost):\(options.apiPort): \(error)") }
             throw HubStartError("the REST API stopped before it started on \(options.apiHost):\(options.apiPort)")
         }

@@ -15,8 +15,12 @@ public final class MetricsHTTPServer: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.pipeline.configureHTTPServerPipeline().flatMap {
-                    channel.pipeline.addHandler(Handler(exposition: exposition))
+                // Idle connections are closed: whoever can reach the port cannot pile them up.
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: .seconds(60)))
+                    try channel.pipeline.syncOperations.addHandler(CloseOnIdle())
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(Handler(exposition: exposition))
                 }
             }
             .bind(host: host, port: port).get()
@@ -26,6 +30,13 @@ public final class MetricsHTTPServer: Sendable {
     init(channel: any Channel) { self.channel = channel }
 
     public func close() async { try? await channel.close() }
+
+    final class CloseOnIdle: ChannelInboundHandler, Sendable {
+        typealias InboundIn = NIOAny
+        func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+            if event is IdleStateHandler.IdleStateEvent { context.close(promise: nil) } else { context.fireUserInboundEventTriggered(event) }
+        }
+    }
 
     final class Handler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = HTTPServerRequestPart

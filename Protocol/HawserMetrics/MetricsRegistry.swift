@@ -41,9 +41,15 @@ public final class MetricsRegistry: Sendable {
 
     /// Counts frames and their bytes by direction and type (`<prefix>_frames_total`,
     /// `<prefix>_frame_bytes_total`).
+    /// Frame types of this protocol version; any other type is counted as `unknown`, so a
+    /// peer that has not even authenticated cannot mint label values (one series each).
+    static let frameTypes: Set<String> = ["hello", "welcome", "join", "assignment", "unassign", "status", "ack", "ping", "pong",
+                                          "command", "renew", "certificate", "error", "bye"]
+
     public func frameObserver(prefix: String) -> FrameObserver {
         FrameObserver { [self] direction, type, bytes in
-            counter("\(prefix)_frames_total", [("direction", direction.rawValue), ("type", type)]).increment()
+            let label = Self.frameTypes.contains(type) ? type : "unknown"
+            counter("\(prefix)_frames_total", [("direction", direction.rawValue), ("type", label)]).increment()
             counter("\(prefix)_frame_bytes_total", [("direction", direction.rawValue)]).increment(by: bytes)
         }
     }
@@ -63,15 +69,15 @@ public final class GaugeFamily: Sendable {
         self.labelNames = labels
     }
 
-    /// Sets every given label set to its value and every one seen before but absent now to 0.
+    /// Sets every given label set to its value and removes the series of label sets that are
+    /// gone (a deleted project or cluster must not be exported forever). One update at a time,
+    /// so two concurrent scrapes cannot interleave their values.
     public func set(_ values: [[String]: Int]) {
-        let previous = seen.withLock { s in
-            let old = s
-            s.formUnion(values.keys)
-            return old
+        seen.withLock { s in
+            for key in s where values[key] == nil { gauge(key).destroy() }
+            for (key, value) in values { gauge(key).record(value) }
+            s = Set(values.keys)
         }
-        for key in previous where values[key] == nil { gauge(key).record(0) }
-        for (key, value) in values { gauge(key).record(value) }
     }
 
     private func gauge(_ key: [String]) -> CoreMetrics.Gauge {

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import HawserProtocol
 import HubCore
+import Synchronization
 import Testing
 
 /// The event stream as a CI pipeline uses it: `hawser app wait` returns as soon as the app is
@@ -47,10 +48,13 @@ import Testing
         request.headers.add(name: "Authorization", value: "Bearer \(h.adminToken)")
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
         #expect(response.status.code == 200)
-        let started = ContinuousClock.now
-        await h.stop()
-        // Keep-alives come every 15 s; a shutdown that waited for the stream would take that long.
-        #expect(ContinuousClock.now - started < .seconds(10))
+        // Keep-alives come every 15 s; a shutdown that waited for the stream would take that
+        // long, and one that never ended it would hang: both fail here after 10 s.
+        let stopped = Mutex(false)
+        Task { await h.stop(); stopped.withLock { $0 = true } }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while !stopped.withLock({ $0 }) && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(stopped.withLock { $0 }, "the hub did not stop within 10 s with an event stream open")
         for try await _ in response.body {}
     }
 }

@@ -38,11 +38,14 @@ public struct FieldDifference: Sendable, Hashable {
 /// manifest's author never claimed them. This is what a server-side apply with our field manager
 /// converges to, so "Synced" means "applying again would change nothing we own".
 ///
+/// Secrets are compared with their values masked (`SecretMasking`), so no diff shows them.
+///
 /// - Parameters:
 ///   - desired: the planned object (with Hawser's tracking label and annotation).
 ///   - live: the object in the cluster, or `nil` when it does not exist.
 ///   - maxLines: how many differences the `diff` text shows before summarising the rest.
-public func compare(desired: JSONValue, live: JSONValue?, maxLines: Int = 40) -> ResourceComparison {
+public func compare(desired unmasked: JSONValue, live unmaskedLive: JSONValue?, maxLines: Int = 40) -> ResourceComparison {
+    let (desired, live) = SecretMasking.masked(desired: unmasked, live: unmaskedLive)
     guard let live else {
         return ResourceComparison(status: .outOfSync, differences: [], diff: "resource is missing from the cluster")
     }

@@ -43,7 +43,10 @@ enum LoginPage {
 
     static func submit(hub: Hub, request: Request, context: HubRequestContext, secure: Bool) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 16 * 1024)
-        let form = try URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer))
+        // A form that cannot be decoded is refused without repeating it: it holds a password.
+        guard let form = try? URLEncodedFormDecoder().decode(Form.self, from: String(buffer: buffer)) else {
+            return try await show(hub: hub, returnTo: "/ui/", error: "The login form could not be read; please try again.", status: .badRequest)
+        }
         let returnTo = form.returnTo.flatMap(HubRoutes.localPath).flatMap { $0.hasPrefix("/ui") ? $0 : nil } ?? "/ui/"
         guard let csrf = form.csrf, !csrf.isEmpty, SessionCookie.named(csrfCookie, in: request) == csrf else {
             await hub.auditAnonymous("login", "web", detail: "login form without this browser's form token (login CSRF or an expired form)")

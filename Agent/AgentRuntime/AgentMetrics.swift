@@ -21,8 +21,7 @@ public final class AgentMetrics: Sendable {
     public var frameObserver: FrameObserver { registry.frameObserver(prefix: "hawser_agent_link") }
 
     func reconciled(_ duration: Duration, trigger: String) {
-        let nanos = duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
-        registry.timer("hawser_agent_reconcile_duration_seconds", [("trigger", trigger)]).recordNanoseconds(nanos)
+        registry.timer("hawser_agent_reconcile_duration_seconds", [("trigger", trigger)]).record(duration)
     }
 
     func synced(_ phase: OperationPhase) {

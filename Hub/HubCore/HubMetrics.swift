@@ -26,7 +26,7 @@ public final class HubMetrics: Sendable {
     public var frameObserver: FrameObserver { registry.frameObserver(prefix: "hawser_agent_link") }
 
     func rendered(_ duration: Duration, result: String) {
-        registry.timer("hawser_render_duration_seconds", [("result", result)]).recordInterval(duration)
+        registry.timer("hawser_render_duration_seconds", [("result", result)]).record(duration)
     }
 
     /// Something went wrong that an operator may need to look at: `component` says where.
@@ -38,15 +38,10 @@ public final class HubMetrics: Sendable {
     public func request(method: String, status: Int, duration: Duration) {
         let code = "\(status / 100)xx"
         registry.counter("hawser_http_requests_total", [("method", method), ("code", code)]).increment()
-        registry.timer("hawser_http_request_duration_seconds", [("method", method)]).recordInterval(duration)
+        registry.timer("hawser_http_request_duration_seconds", [("method", method)]).record(duration)
     }
 }
 
-extension CoreMetrics.Timer {
-    func recordInterval(_ d: Duration) {
-        recordNanoseconds(d.components.seconds * 1_000_000_000 + d.components.attoseconds / 1_000_000_000)
-    }
-}
 
 
 extension Hub {

@@ -84,3 +84,10 @@ public final class GaugeFamily: Sendable {
         metrics.gauge(name, Array(zip(labelNames, key)))
     }
 }
+
+extension CoreMetrics.Timer {
+    /// Records a measured `Duration` (swift-metrics' own takes nanoseconds).
+    public func record(_ duration: Duration) {
+        recordNanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
+    }
+}

@@ -136,22 +136,8 @@ public enum HubRoutes {
         api.get("/applications") { request, context in
             let q = request.uri.queryParameters
             func text(_ name: String) -> String? { q.get(name).map { String($0) } }
-            var filter = AppListFilter(project: text("project"), cluster: text("cluster"), namePrefix: text("namePrefix"))
-            if let s = text("sync") {
-                guard let code = SyncStatusCode(rawValue: s) else { throw HubError(.invalid, "sync=\(s): use Synced, OutOfSync or Unknown") }
-                filter.sync = code
-            }
-            if let h = text("health") {
-                guard let code = HealthStatusCode(rawValue: h) else {
-                    throw HubError(.invalid, "health=\(h): use Healthy, Progressing, Degraded, Suspended, Missing or Unknown")
-                }
-                filter.health = code
-            }
-            if let s = text("selector"), !s.isEmpty {
-                do { filter.selector = try LabelSelector.parse(s) } catch {
-                    throw HubError(.invalid, "selector=\(s): \(error); write e.g. team=payments,tier in (web,api)")
-                }
-            }
+            let (filter, problems) = AppListFilter.parse(text)
+            if let problem = problems.first { throw HubError(.invalid, problem) }
             return try await hub.appsPage(for: context.caller, filter: filter, limit: text("limit").flatMap { Int($0) } ?? 500, continue: text("continue"))
         }
         api.get("/summary") { _, context in try await hub.summary(for: context.caller) }

@@ -24,6 +24,31 @@ public struct AppListFilter: Sendable, Hashable {
     }
 }
 
+extension AppListFilter {
+    /// Reads a list's query parameters (`project`, `cluster`, `namePrefix`, `sync`, `health`,
+    /// `selector`), for the REST API and the web UI alike; an empty value means no filter.
+    /// `problems` names each value that cannot be read and what to write instead.
+    public static func parse(_ parameter: (String) -> String?) -> (filter: AppListFilter, problems: [String]) {
+        func text(_ name: String) -> String? { parameter(name).flatMap { $0.isEmpty ? nil : $0 } }
+        var filter = AppListFilter(project: text("project"), cluster: text("cluster"), namePrefix: text("namePrefix"))
+        var problems: [String] = []
+        if let s = text("sync") {
+            if let code = SyncStatusCode(rawValue: s) { filter.sync = code } else { problems.append("sync=\(s): use Synced, OutOfSync or Unknown") }
+        }
+        if let h = text("health") {
+            if let code = HealthStatusCode(rawValue: h) { filter.health = code } else {
+                problems.append("health=\(h): use Healthy, Progressing, Degraded, Suspended, Missing or Unknown")
+            }
+        }
+        if let s = text("selector") {
+            do { filter.selector = try LabelSelector.parse(s) } catch {
+                problems.append("selector=\(s): \(error); write e.g. team=payments,tier in (web,api)")
+            }
+        }
+        return (filter, problems)
+    }
+}
+
 /// Lists and the summary read one query's worth of rows at a time, without manifests or
 /// resource rows, and keep only what the caller may `get`, so a page costs the same with ten
 /// apps or ten thousand.

@@ -12,17 +12,7 @@ enum ApplicationsPage {
     static func render(hub: Hub, caller: Principal, query: Parameters) async throws -> Response {
         let now = Date()
         func text(_ name: String) -> String? { query.get(name).map { String($0) }.flatMap { $0.isEmpty ? nil : $0 } }
-        var filter = AppListFilter(project: text("project"), cluster: text("cluster"), namePrefix: text("namePrefix"))
-        var problems: [String] = []
-        if let s = text("sync") {
-            if let code = SyncStatusCode(rawValue: s) { filter.sync = code } else { problems.append("sync=\(s) is not a sync status") }
-        }
-        if let h = text("health") {
-            if let code = HealthStatusCode(rawValue: h) { filter.health = code } else { problems.append("health=\(h) is not a health status") }
-        }
-        if let s = text("selector") {
-            do { filter.selector = try LabelSelector.parse(s) } catch { problems.append("label selector: \(error); write e.g. team=payments,tier in (web,api)") }
-        }
+        let (filter, problems) = AppListFilter.parse(text)
         let page = problems.isEmpty ? try await hub.appsPage(for: caller, filter: filter, limit: pageSize, continue: text("continue")) : ListResponse(items: [])
 
         var projects: [String] = []

@@ -82,10 +82,6 @@ struct Browser {
         return out
     }
 
-    func attribute(_ css: String, _ name: String) async throws -> String? {
-        try await send(.GET, "/element/\(try await element(css))/attribute/\(name)", nil).stringValue
-    }
-
     func click(_ css: String) async throws { _ = try await send(.POST, "/element/\(try await element(css))/click", [:]) }
 
     func type(_ css: String, _ text: String) async throws {

@@ -82,7 +82,7 @@ let package = Package(
                 resources: [.copy("openapi.yaml")]),
         .target(name: "HubWeb", dependencies: ["HawserProtocol", "HubCore", "HubAPI", "HubRBAC", "HubStore", .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubWeb"),
         .target(name: "HubServer", dependencies: [
-            "HubCore", "HubGateway", "HubAPI", "HubWeb", "HawserMetrics", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HawserWire", log,
+            "HubCore", "HubGateway", "HubAPI", "HubWeb", "HawserMetrics", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HubGit", "HawserWire", log,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio, path: "Hub/HubServer"),
@@ -105,7 +105,7 @@ let package = Package(
         ] + nio + x509, path: "Sources/KubeSim"),
 
         // MARK: Executables
-        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubAuth", "HubNotify", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
+        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubCore", "HubAuth", "HubNotify", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
         .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
             "HawserProtocol", "HawserWire", "Yams", .product(name: "Crypto", package: "swift-crypto"),

@@ -1,1 +1,6 @@
 #include <git2.h>
+
+/* git_libgit2_opts is variadic, which Swift cannot call: one wrapper per option used. */
+static inline int hawser_git_set_ssl_cert_file(const char *file) {
+    return git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file, (const char *)0);
+}

@@ -21,6 +21,7 @@ extension HubSettings: ResponseEncodable {}
 extension AuditVerifyResponse: ResponseEncodable {}
 extension HistoryEntry: ResponseEncodable {}
 extension AppSummary: ResponseEncodable {}
+extension RepositoryView: ResponseEncodable {}
 
 /// The REST API. Handlers only translate HTTP to the domain (`Hub`) and back; every handler
 /// behind authentication names the RBAC check it needs (policy.csv's resource, action and
@@ -50,6 +51,26 @@ public enum HubRoutes {
         router.post("/api/v1/session") { request, context -> EditedResponse<SessionResponse> in
             let body = try await request.decode(as: LoginRequest.self, context: context)
             return .init(status: .created, response: try await hub.login(body))
+        }
+
+        // Git push webhooks: no bearer token (forges cannot send one); each payload proves
+        // itself with its forge's signature or token instead.
+        router.post("/api/webhook") { request, _ -> Response in
+            let body = try await request.body.collect(upTo: 25 << 20)
+            let headers = request.headers
+            let push: GitPush?
+            do {
+                push = try hub.webhookVerifier.verify(header: { name in headers.first { $0.name.canonicalName == name.lowercased() }?.value }, body: Data(buffer: body))
+            } catch let rejection as GitWebhookVerifier.Rejection {
+                hub.metrics.error("webhook")
+                await hub.auditAnonymous("webhook", rejection.forge ?? "unknown", detail: rejection.message, resource: "repositories")
+                throw HubError(.unauthenticated, rejection.message)
+            }
+            guard let push else {
+                return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"repositories\":0,\"message\":\"not a push event; nothing to do\"}\n")))
+            }
+            let matched = await hub.gitPushed(push)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: "{\"repositories\":\(matched)}\n")))
         }
 
         router.get("/api/v1/settings") { _, _ in HubSettings(sso: try await hub.ssoSettings()) }
@@ -197,6 +218,25 @@ public enum HubRoutes {
             return try await g.run(context, .get, .applications, try await hub.appObject(name), audited: false) { try await hub.refresh(appNamed: name) }
         }
 
+        // Repositories: the RBAC object is the URL as given; `{url}` is percent-encoded.
+        api.post("/repositories") { request, context -> EditedResponse<RepositoryView> in
+            let body = try await request.decode(as: RepositoryCreateRequest.self, context: context)
+            let action: HubRBAC.Action = body.upsert == true ? .update : .create
+            return .init(status: .created, response: try await g.run(context, action, .repositories, body.url) { try await hub.addRepository(body) })
+        }
+        api.get("/repositories") { request, context in
+            try Paging.page(try await g.filter(context, .repositories, try await hub.repositories()) { $0.url }, name: \.url, request)
+        }
+        api.get("/repositories/{url}") { _, context in
+            let url = try Self.repositoryParameter(context)
+            return try await g.run(context, .get, .repositories, url, audited: false) { try await hub.repository(url: url) }
+        }
+        api.delete("/repositories/{url}") { _, context -> HTTPResponse.Status in
+            let url = try Self.repositoryParameter(context)
+            try await g.run(context, .delete, .repositories, url) { try await hub.removeRepository(url: url) }
+            return .noContent
+        }
+
         // Projects
         api.post("/projects") { request, context -> EditedResponse<ProjectView> in
             let body = try await request.decode(as: ProjectView.self, context: context)
@@ -271,6 +311,16 @@ public enum HubRoutes {
 
 extension HubRoutes {
     public static let stateCookie = "hawser_login_state"
+
+    /// The `{url}` path parameter, percent-decoded (the router matches the raw path, so an
+    /// encoded `/` stays inside the one segment).
+    static func repositoryParameter(_ context: HubRequestContext) throws -> String {
+        let raw = try context.parameters.require("url")
+        guard let url = raw.removingPercentEncoding, !url.isEmpty else {
+            throw HubError(.invalid, "repository \(raw) is not a percent-encoded URL; encode it, e.g. https%3A%2F%2Fgithub.com%2Forg%2Frepo.git")
+        }
+        return url
+    }
 
     /// A path on this hub to return to after login, or nil: only `/` followed by plain URL
     /// characters, so neither `//host`, `/\\host` nor control characters can send the browser

@@ -21,11 +21,11 @@ struct AppRenderer: Sendable {
         var condition: AppCondition
     }
 
-    /// Resolves the revision and renders it. A repository or revision that cannot be read
+    /// Resolves the revision in the repository's mirror and renders it. A repository or revision that cannot be read
     /// throws; a commit whose files are invalid gives a `ComparisonError` in the output.
-    func render(repoURL: String, path: String, revision: String) async throws -> Output {
+    func render(mirror: String, path: String, revision: String) async throws -> Output {
         try await threadPool.runIfActive {
-            let repo = try GitRepository.open(url: repoURL)
+            let repo = try GitRepository.open(url: mirror)
             let commit = try repo.resolve(revision)
             let info = CommitInfo(sha: commit.sha, author: "\(commit.authorName) <\(commit.authorEmail)>", date: commit.date, message: commit.message)
             let files: [GitFile]

@@ -1,5 +1,6 @@
 import Foundation
 import HawserProtocol
+import HubGit
 import HubStore
 
 extension Hub {
@@ -8,7 +9,7 @@ extension Hub {
     /// Checks an app spec on its own and against its project; throws what to fix.
     func validate(_ spec: AppSpec) async throws {
         try Validation.name(spec.name, what: "application")
-        guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: a local path or file:// URL of a Git repository") }
+        guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: the Git repository's URL (https://, ssh://, git@host:org/repo.git, file:// or a local path)") }
         if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
             throw HubError(.invalid, "--path \"\(spec.path)\" leaves the repository: give a directory relative to the repository root, without \"..\"")
         }
@@ -147,7 +148,7 @@ extension Hub {
     public func refresh(appNamed name: String) async throws -> AppView {
         try await refreshQueue.run(name) { [self] in
             let app = try await requireApp(name)
-            try await renderAndAssign(app)
+            try await renderAndAssign(app, fetchSince: .now)
             await publishApp(name)
             if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
                 await session.send(.command(Command(action: .refresh, appId: name, initiatedBy: "refresh")))
@@ -164,25 +165,32 @@ extension Hub {
         if changed { await publishApp(name) }
     }
 
-    /// Refreshes every application; one failing app never stops the others.
+    /// Fetches every repository in use now and renders what changed; one failing repository
+    /// or app never stops the others.
     public func refreshAll() async {
-        let apps = (try? await store.apps()) ?? []
-        for app in apps {
-            do { try await poll(appNamed: app.name) } catch {
-                logger.warning("refresh failed", metadata: ["app": "\(app.name)", "error": "\(error)"])
-            }
-        }
+        let since = ContinuousClock.now
+        for url in (try? await repositoriesInUse()) ?? [] { await pollRepository(url, since: since) }
     }
 
     /// Renders the app and assigns what changed; true when what users see of the render
     /// changed (a new generation, or different conditions).
+    ///
+    /// - Parameter fetchSince: fetch the repository first (a fetch that started at or after this
+    ///   instant); nil renders from the mirror as the poller last fetched it.
     @discardableResult
-    func renderAndAssign(_ app: AppRecord) async throws -> Bool {
+    func renderAndAssign(_ app: AppRecord, fetchSince: ContinuousClock.Instant? = nil) async throws -> Bool {
         let previous = try await store.render(app: app.name)
         let output: AppRenderer.Output
         let started = ContinuousClock.now
         do {
-            output = try await renderer.render(repoURL: app.repoURL, path: app.path, revision: app.rollback?.revision ?? app.targetRevision)
+            let url = app.repoURL
+            let credentials: @Sendable () async throws -> GitCredentials = { [self] in try await self.credentials(for: url) }
+            if let since = fetchSince {
+                _ = try await mirrors.fetch(url, since: since, credentials: credentials)
+            } else {
+                try await mirrors.ensureFetched(url, credentials: credentials)
+            }
+            output = try await renderer.render(mirror: mirrors.path(for: url), path: app.path, revision: app.rollback?.revision ?? app.targetRevision)
             if case .failure = output.result {
                 metrics.rendered(.now - started, result: "failed")
                 metrics.error("render")
@@ -192,14 +200,7 @@ extension Hub {
         } catch {
             metrics.rendered(ContinuousClock.now - started, result: "error")
             metrics.error("git")
-            // The repository or revision cannot be read: keep what was rendered before, say why.
-            var r = previous ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
-            let condition = AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")
-            let changed = r.conditions != [condition]
-            r.conditions = [condition]
-            r.renderedAt = now()
-            try await store.saveRender(r)
-            return changed
+            return try await recordReadFailure(app, error)
         }
         switch output.result {
         case .failure(let failure):
@@ -248,6 +249,19 @@ extension Hub {
             }
             return changed || !(previous?.conditions.isEmpty ?? true)
         }
+    }
+
+    /// The repository or revision cannot be read: what was rendered before stays assigned, and
+    /// the app says why. True when that is news.
+    func recordReadFailure(_ app: AppRecord, _ error: any Error) async throws -> Bool {
+        var r = try await store.render(app: app.name)
+            ?? AppRenderRecord(appName: app.name, revision: nil, commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: now(), generation: 0)
+        let condition = AppCondition(type: "ComparisonError", message: "cannot read \(app.repoURL) at \(app.targetRevision): \(error)")
+        let changed = r.conditions != [condition]
+        r.conditions = [condition]
+        r.renderedAt = now()
+        try await store.saveRender(r)
+        return changed
     }
 
     /// The digest covers everything the agent receives, so changing the namespace or the sync

@@ -17,9 +17,9 @@ extension Hub {
     /// Audits a refusal of a caller without valid credentials. Anyone can cause these, so at
     /// most `AnonymousAuditLimiter.perMinute` are written per minute; the next one written says
     /// how many were left out, so a flood is visible without filling the disk.
-    public func auditAnonymous(_ action: String, _ object: String, detail: String) async {
+    public func auditAnonymous(_ action: String, _ object: String, detail: String, resource: String = "accounts") async {
         guard let suppressed = await anonymousAudits.admit(now: now()) else { return }
-        await audit(Principal(name: "anonymous"), action, "accounts", object, outcome: "denied",
+        await audit(Principal(name: "anonymous"), action, resource, object, outcome: "denied",
                     detail: suppressed > 0 ? "\(detail) (and \(suppressed) similar refusals not recorded individually)" : detail)
     }
 

@@ -15,6 +15,10 @@ public final class Hub: Sendable {
     public let store: any HubStore
     public let authority: CertificateAuthority
     let renderer: AppRenderer
+    let mirrors: RepoMirrors
+    let repoSecrets: RepoSecrets
+    /// Checks `/api/webhook` pushes.
+    public let webhookVerifier: GitWebhookVerifier
     let sessions = AgentSessions()
     let refreshQueue = SerialQueue()
     let tombstones = Tombstones()
@@ -44,7 +48,10 @@ public final class Hub: Sendable {
         oidc: OIDCProvider? = nil,
         webhooks: [WebhookConfiguration] = [],
         metrics: HubMetrics = HubMetrics(),
+        repoSecrets: RepoSecrets,
+        gitWebhookSecrets: [String: String] = [:],
         threadPool: NIOThreadPool = .singleton,
+        gitThreadPool: NIOThreadPool = .singleton,
         logger: Logger = Logger(label: "hawser.hub"),
         now: @escaping @Sendable () -> Date = { Date() }
     ) {
@@ -57,6 +64,9 @@ public final class Hub: Sendable {
         self.store = store
         self.authority = authority
         self.renderer = AppRenderer(threadPool: threadPool)
+        self.repoSecrets = repoSecrets
+        self.webhookVerifier = GitWebhookVerifier(secrets: gitWebhookSecrets)
+        self.mirrors = RepoMirrors(directory: configuration.repoCacheDirectory, threadPool: gitThreadPool, timeout: configuration.gitFetchTimeout)
         self.logger = logger
         self.now = now
     }

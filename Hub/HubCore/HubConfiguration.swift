@@ -6,6 +6,13 @@ public struct HubConfiguration: Sendable {
     public var advertiseAddress: String
     public var heartbeatInterval: Duration
     public var pollInterval: Duration
+    /// Up to this much is added to each repository's poll interval at random, so a thousand
+    /// repositories are not all fetched in the same second.
+    public var pollJitter: Duration
+    /// Where the bare mirrors live (`<data>/repos`).
+    public var repoCacheDirectory: String
+    /// A fetch making no progress past this is cancelled.
+    public var gitFetchTimeout: Duration
     public var agentCertificateLifetime: TimeInterval
     public var bootstrapTokenLifetime: TimeInterval
     public var version: String
@@ -14,6 +21,9 @@ public struct HubConfiguration: Sendable {
         advertiseAddress: String,
         heartbeatInterval: Duration = .seconds(10),
         pollInterval: Duration = .seconds(180),
+        pollJitter: Duration? = nil,
+        repoCacheDirectory: String,
+        gitFetchTimeout: Duration = .seconds(120),
         agentCertificateLifetime: TimeInterval = 30 * 86400,
         bootstrapTokenLifetime: TimeInterval = 3600,
         version: String = HawserVersion.current
@@ -21,6 +31,9 @@ public struct HubConfiguration: Sendable {
         self.advertiseAddress = advertiseAddress
         self.heartbeatInterval = heartbeatInterval
         self.pollInterval = pollInterval
+        self.pollJitter = pollJitter ?? pollInterval / 5
+        self.repoCacheDirectory = repoCacheDirectory
+        self.gitFetchTimeout = gitFetchTimeout
         self.agentCertificateLifetime = agentCertificateLifetime
         self.bootstrapTokenLifetime = bootstrapTokenLifetime
         self.version = version

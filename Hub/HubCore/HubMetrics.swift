@@ -29,6 +29,11 @@ public final class HubMetrics: Sendable {
         registry.timer("hawser_render_duration_seconds", [("result", result)]).record(duration)
     }
 
+    /// One fetch of a repository into its mirror.
+    func fetched(result: String) {
+        registry.counter("hawser_git_fetches_total", [("result", result)]).increment()
+    }
+
     /// Something went wrong that an operator may need to look at: `component` says where.
     public func error(_ component: String) {
         registry.counter("hawser_errors_total", [("component", component)]).increment()

@@ -7,6 +7,8 @@ import HubWeb
 import HubAuth
 import HubCore
 import HubGateway
+import HubGit
+import NIOPosix
 import HubNotify
 import HubPKI
 import HubStore
@@ -29,6 +31,16 @@ public final class HubServer: Sendable {
         /// Extra names (DNS or IP) for the server certificate.
         public var serverNames: [String] = []
         public var pollInterval: Duration = .seconds(180)
+        /// Random extra delay per repository and poll (default: a fifth of the interval).
+        public var pollJitter: Duration?
+        /// How many repositories are fetched at once.
+        public var gitFetchConcurrency: Int = 4
+        public var gitFetchTimeout: Duration = .seconds(120)
+        /// CA bundle (PEM) trusted for HTTPS remotes, besides none: libgit2 here is built with
+        /// mbedTLS and reads only what it is given.
+        public var gitCAFile: String?
+        /// Push webhook secrets by forge (`github`, `gitlab`, `gitea`, `gogs`, `bitbucket`).
+        public var gitWebhookSecrets: [String: String] = [:]
         public var heartbeatInterval: Duration = .seconds(10)
         public var agentCertificateLifetime: TimeInterval = 30 * 86400
         public var bootstrapTokenLifetime: TimeInterval = 3600
@@ -58,6 +70,7 @@ public final class HubServer: Sendable {
     /// Printed once, on the first start; `nil` afterwards.
     public let initialAdminToken: String?
     let metricsServer: MetricsHTTPServer?
+    let gitThreadPool: NIOThreadPool
     public let createdCA: Bool
     let group: ServiceGroup
     let task: Task<Void, any Error>
@@ -85,15 +98,27 @@ public final class HubServer: Sendable {
             try SecretFile.write(SessionTokens.newPrivateKeyPEM(), to: sessionKeyPath)
         }
         let sessionTokens = try await SessionTokens(privateKeyPEM: try String(contentsOfFile: sessionKeyPath, encoding: .utf8), now: options.now)
+        let repoSecrets = try RepoSecrets.loadOrCreate(keyFile: dir + "/repo-credentials.key")
+        if let caFile = options.gitCAFile {
+            do { try GitMirror.trustCertificates(file: caFile) } catch {
+                try? await listener.close()
+                throw HubStartError("--git-ca-file: \(error)")
+            }
+        }
+        // Fetches wait on networks: their own threads, so they never hold the ones renders,
+        // the store and TLS need. The pool's size is the fetch concurrency.
+        let gitThreadPool = NIOThreadPool(numberOfThreads: max(1, options.gitFetchConcurrency))
+        gitThreadPool.start()
         let hub = Hub(
             configuration: HubConfiguration(
                 advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
-                pollInterval: options.pollInterval, agentCertificateLifetime: options.agentCertificateLifetime,
+                pollInterval: options.pollInterval, pollJitter: options.pollJitter, repoCacheDirectory: dir + "/repos",
+                gitFetchTimeout: options.gitFetchTimeout, agentCertificateLifetime: options.agentCertificateLifetime,
                 bootstrapTokenLifetime: options.bootstrapTokenLifetime),
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
             oidc: try options.oidc.map { try OIDCProvider(configuration: $0, now: options.now, logger: logger) },
-            webhooks: options.webhooks, metrics: metrics,
+            webhooks: options.webhooks, metrics: metrics, repoSecrets: repoSecrets, gitWebhookSecrets: options.gitWebhookSecrets, gitThreadPool: gitThreadPool,
             logger: logger, now: options.now)
         do {
             try await hub.checkPolicy()
@@ -129,7 +154,7 @@ public final class HubServer: Sendable {
             }
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app, gateway, GitPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app, gateway, RepoPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let task = Task {
             // If the API cannot bind (port taken), the stream must end so start() can report it.
             defer { portContinuation.finish() }
@@ -144,12 +169,13 @@ public final class HubServer: Sendable {
             throw HubStartError("the REST API stopped before it started on \(options.apiHost):\(options.apiPort)")
         }
         return HubServer(hub: hub, gateway: gateway, apiPort: apiPort, agentPort: gateway.port, initialAdminToken: adminToken, createdCA: identity.created,
-                         metricsServer: metricsServer, group: group, task: task)
+                         metricsServer: metricsServer, gitThreadPool: gitThreadPool, group: group, task: task)
     }
 
     init(hub: Hub, gateway: AgentGateway, apiPort: Int, agentPort: Int, initialAdminToken: String?, createdCA: Bool,
-         metricsServer: MetricsHTTPServer?, group: ServiceGroup, task: Task<Void, any Error>) {
+         metricsServer: MetricsHTTPServer?, gitThreadPool: NIOThreadPool, group: ServiceGroup, task: Task<Void, any Error>) {
         self.metricsServer = metricsServer
+        self.gitThreadPool = gitThreadPool
         self.hub = hub
         self.gateway = gateway
         self.apiPort = apiPort
@@ -162,6 +188,7 @@ public final class HubServer: Sendable {
 
     /// Waits until the hub stops (a signal, or `shutdown()`).
     public func wait() async throws {
+        defer { Task { [gitThreadPool] in try? await gitThreadPool.shutdownGracefully() } }
         try await task.value
         await metricsServer?.close()
     }
@@ -170,6 +197,7 @@ public final class HubServer: Sendable {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
         await metricsServer?.close()
+        try? await gitThreadPool.shutdownGracefully()
     }
 
     /// The metrics port once bound, when metrics are on.

@@ -107,6 +107,21 @@ public protocol HubStore: Sendable {
     /// Walks the hash chain from the first entry.
     func verifyAudit() async throws -> AuditVerification
 
+    // MARK: Repositories
+
+    /// Throws `conflict` when the repository is registered and `replace` is false.
+    func saveRepository(_ r: RepositoryRecord, replace: Bool) async throws
+    func repository(normalizedURL: String) async throws -> RepositoryRecord?
+    /// Ordered by normalized URL.
+    func repositories() async throws -> [RepositoryRecord]
+    /// Throws `notFound`.
+    func deleteRepository(normalizedURL: String) async throws
+    /// Every distinct `repoURL` applications use, registered or not, with how many apps use
+    /// it: what the poller fetches.
+    func appRepoURLs() async throws -> [String: Int]
+    /// Applications whose `repoURL` is one of these spellings, ordered by name.
+    func apps(repoURLs: [String]) async throws -> [AppRecord]
+
     // MARK: Admin tokens
 
     /// Hex SHA-256 hashes of the admin API tokens, oldest first.

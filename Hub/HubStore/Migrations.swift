@@ -18,6 +18,7 @@ enum Migrations {
         migrator.registerMigration("v5-history", migrate: v5History)
         migrator.registerMigration("v6-app-labels", migrate: v6AppLabels)
         migrator.registerMigration("v7-status-indexes", migrate: v7StatusIndexes)
+        migrator.registerMigration("v8-repositories", migrate: v8Repositories)
         return migrator
     }
 
@@ -203,6 +204,26 @@ enum Migrations {
             CREATE INDEX app_render_status ON app_render(app_name, revision, generation);
             CREATE INDEX app_status_status ON app_status(app_name, sync, health, observed_generation);
             CREATE INDEX app_project_cluster ON app(name, project, cluster);
+            """)
+    }
+
+    /// Registered Git repositories (`hawser repo add`); the secret column holds AES-GCM
+    /// ciphertext only.
+    static func v8Repositories(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE repository (
+                normalized_url TEXT PRIMARY KEY NOT NULL,
+                url TEXT NOT NULL,
+                username TEXT,
+                sealed_secret BLOB,
+                has_password INTEGER NOT NULL DEFAULT 0,
+                has_ssh_key INTEGER NOT NULL DEFAULT 0,
+                insecure INTEGER NOT NULL DEFAULT 0,
+                ssh_known_hosts TEXT NOT NULL DEFAULT '[]',
+                created_at REAL NOT NULL,
+                updated_at REAL NOT NULL
+            );
+            CREATE INDEX app_repo_url ON app(repo_url);
             """)
     }
 }

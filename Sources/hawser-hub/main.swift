@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import HubAuth
 import HubNotify
+import HubCore
 import HubServer
 import HawserLogging
 import Logging
@@ -18,7 +19,12 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "Agent gateway address, HOST:PORT.") var agentAddress: String = "0.0.0.0:8443"
     @Option(help: "Address agents dial, HOST:PORT (printed in join commands). Default: 127.0.0.1 and the agent port.") var advertiseAddress: String?
     @Option(help: "Extra DNS name or IP for the server certificate (repeatable).") var serverName: [String] = []
-    @Option(help: "Seconds between Git polls.") var pollInterval: Double = 180
+    @Option(help: "Seconds between Git polls of each repository.") var pollInterval: Double = 180
+    @Option(help: "Up to this many seconds are added at random to each repository's poll, so repositories do not all fetch at once. Default: a fifth of --poll-interval.") var pollJitter: Double?
+    @Option(help: "Repositories fetched at once.") var gitFetchConcurrency: Int = 4
+    @Option(help: "Seconds after which a fetch still transferring is cancelled.") var gitFetchTimeout: Double = 120
+    @Option(help: "CA certificates (PEM) to trust for https Git remotes with a private CA.") var gitCaFile: String?
+    @Option(help: "Accept push webhooks at /api/webhook from a forge, repeatable: FORGE=FILE, FORGE one of github, gitlab, gitea, gogs, bitbucket, FILE holding the secret set in the forge's webhook.") var gitWebhookSecret: [String] = []
     @Option(help: "Seconds between heartbeats; a peer silent for three is dropped.") var heartbeatInterval: Double = 10
     @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
     @Option(help: "RBAC policy in Argo CD's policy.csv format; re-read when it changes. Without it only the built-in roles exist (admin has role:admin).") var rbacPolicy: String?
@@ -46,6 +52,19 @@ struct HawserHub: AsyncParsableCommand {
         if let metricsAddress { o.metrics = try Self.split(metricsAddress, flag: "--metrics-address") }
         o.serverNames = serverName
         o.pollInterval = .milliseconds(Int(pollInterval * 1000))
+        o.pollJitter = pollJitter.map { .milliseconds(Int($0 * 1000)) }
+        o.gitFetchConcurrency = gitFetchConcurrency
+        o.gitFetchTimeout = .milliseconds(Int(gitFetchTimeout * 1000))
+        o.gitCAFile = gitCaFile
+        for entry in gitWebhookSecret {
+            guard let eq = entry.firstIndex(of: "="), GitWebhookVerifier.forges.contains(String(entry[..<eq])) else {
+                throw ValidationError("--git-webhook-secret \(entry): expected FORGE=FILE with FORGE one of \(GitWebhookVerifier.forges.joined(separator: ", "))")
+            }
+            let file = String(entry[entry.index(after: eq)...])
+            do { o.gitWebhookSecrets[String(entry[..<eq])] = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines) } catch {
+                throw ValidationError("cannot read --git-webhook-secret file \(file): \(error.localizedDescription)")
+            }
+        }
         o.heartbeatInterval = .milliseconds(Int(heartbeatInterval * 1000))
         o.agentCertificateLifetime = agentCertificateHours * 3600
         o.rbacPolicyFile = rbacPolicy

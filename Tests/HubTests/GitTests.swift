@@ -4,7 +4,7 @@ import Testing
 
 /// A throwaway repository built with the real git CLI, isolated from the user's and the
 /// system's Git configuration.
-private final class ScratchGitRepo {
+final class ScratchGitRepo {
     let dir: URL
 
     init() throws {

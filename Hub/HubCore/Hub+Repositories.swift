@@ -188,3 +188,8 @@ extension Hub {
     /// Fetches performed since the hub started.
     public func fetchCount() async -> Int { await mirrors.fetchCount }
 }
+
+extension Hub {
+    /// Renders performed since the hub started (renders shared through the cache count once).
+    public func renderCount() async -> Int { await renderer.cache.renders }
+}

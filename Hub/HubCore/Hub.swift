@@ -4,6 +4,7 @@ import HubAuth
 import HubNotify
 import HubPKI
 import HubRBAC
+import HubRender
 import HubStore
 import Logging
 import NIOPosix
@@ -63,7 +64,9 @@ public final class Hub: Sendable {
         self.configuration = configuration
         self.store = store
         self.authority = authority
-        self.renderer = AppRenderer(threadPool: threadPool)
+        self.renderer = AppRenderer(
+            threadPool: threadPool, tools: ToolRunner(searchPath: configuration.toolSearchPath, limits: configuration.renderLimits),
+            scratchDirectory: (configuration.repoCacheDirectory as NSString).deletingLastPathComponent + "/render")
         self.repoSecrets = repoSecrets
         self.webhookVerifier = GitWebhookVerifier(secrets: gitWebhookSecrets)
         self.mirrors = RepoMirrors(directory: configuration.repoCacheDirectory, threadPool: gitThreadPool, timeout: configuration.gitFetchTimeout)

@@ -1,4 +1,5 @@
 import Foundation
+import HubRender
 
 /// Settings the hub's domain needs; the composition root fills them from flags.
 public struct HubConfiguration: Sendable {
@@ -13,6 +14,10 @@ public struct HubConfiguration: Sendable {
     public var repoCacheDirectory: String
     /// A fetch making no progress past this is cancelled.
     public var gitFetchTimeout: Duration
+    /// Time and output bounds of one kustomize or helm run.
+    public var renderLimits: RenderLimits
+    /// Where kustomize, kubectl and helm are looked for (default: `PATH`).
+    public var toolSearchPath: [String]?
     public var agentCertificateLifetime: TimeInterval
     public var bootstrapTokenLifetime: TimeInterval
     public var version: String
@@ -24,6 +29,8 @@ public struct HubConfiguration: Sendable {
         pollJitter: Duration? = nil,
         repoCacheDirectory: String,
         gitFetchTimeout: Duration = .seconds(120),
+        renderLimits: RenderLimits = RenderLimits(),
+        toolSearchPath: [String]? = nil,
         agentCertificateLifetime: TimeInterval = 30 * 86400,
         bootstrapTokenLifetime: TimeInterval = 3600,
         version: String = HawserVersion.current
@@ -34,6 +41,8 @@ public struct HubConfiguration: Sendable {
         self.pollJitter = pollJitter ?? pollInterval / 5
         self.repoCacheDirectory = repoCacheDirectory
         self.gitFetchTimeout = gitFetchTimeout
+        self.renderLimits = renderLimits
+        self.toolSearchPath = toolSearchPath
         self.agentCertificateLifetime = agentCertificateLifetime
         self.bootstrapTokenLifetime = bootstrapTokenLifetime
         self.version = version

@@ -9,12 +9,30 @@ import HawserProtocol
 public struct DirectoryRenderer: Sendable {
     /// Whether files in subdirectories of the root are included.
     public var recurse: Bool
+    /// Only paths (relative to the root) matching this render, when set.
+    public var include: Glob?
+    /// Paths (relative to the root) matching this never render.
+    public var exclude: Glob?
 
     /// Extensions that are rendered; every other file is ignored (READMEs, scripts, Helm values).
     static let extensions: Set<String> = ["yaml", "yml", "json"]
 
-    public init(recurse: Bool = true) {
+    public init(recurse: Bool = true, include: Glob? = nil, exclude: Glob? = nil) {
         self.recurse = recurse
+        self.include = include
+        self.exclude = exclude
+    }
+
+    /// From an application's directory options; a pattern that does not parse is an error the
+    /// user must fix (it would otherwise silently select nothing).
+    public init(_ options: DirectoryOptions?) throws(RenderError) {
+        func glob(_ pattern: String?, _ name: String) throws(RenderError) -> Glob? {
+            guard let pattern, !pattern.isEmpty else { return nil }
+            do { return try Glob(pattern) } catch {
+                throw RenderError(file: "directory.\(name)", line: nil, message: "\"\(pattern)\" is not a valid glob: \(error)")
+            }
+        }
+        self.init(recurse: options?.recurse ?? true, include: try glob(options?.include, "include"), exclude: try glob(options?.exclude, "exclude"))
     }
 
     /// Renders every `.yaml`, `.yml` and `.json` file under `root`, except hidden ones (a name
@@ -58,7 +76,10 @@ public struct DirectoryRenderer: Sendable {
         // `.pre-commit-config.yaml`, `.argocd-source.yaml`), never manifests; rendering them would
         // fail the whole revision.
         if relative.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { return false }
-        return recurse || !relative.contains("/")
+        guard recurse || !relative.contains("/") else { return false }
+        if let exclude, exclude.matches(String(relative)) { return false }
+        if let include, !include.matches(String(relative)) { return false }
+        return true
     }
 
     /// `./a/b/` and `a//b` become `a/b`; `.` and `/` become the root, `""`.

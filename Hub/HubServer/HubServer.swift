@@ -8,6 +8,7 @@ import HubAuth
 import HubCore
 import HubGateway
 import HubGit
+import HubRender
 import NIOPosix
 import HubNotify
 import HubPKI
@@ -39,6 +40,10 @@ public final class HubServer: Sendable {
         /// CA bundle (PEM) trusted for HTTPS remotes, besides none: libgit2 here is built with
         /// mbedTLS and reads only what it is given.
         public var gitCAFile: String?
+        /// Time and output bounds of one kustomize or helm run.
+        public var renderLimits = RenderLimits()
+        /// Where kustomize, kubectl and helm are looked for (default: `PATH`).
+        public var toolSearchPath: [String]?
         /// Push webhook secrets by forge (`github`, `gitlab`, `gitea`, `gogs`, `bitbucket`).
         public var gitWebhookSecrets: [String: String] = [:]
         public var heartbeatInterval: Duration = .seconds(10)
@@ -113,7 +118,8 @@ public final class HubServer: Sendable {
             configuration: HubConfiguration(
                 advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
                 pollInterval: options.pollInterval, pollJitter: options.pollJitter, repoCacheDirectory: dir + "/repos",
-                gitFetchTimeout: options.gitFetchTimeout, agentCertificateLifetime: options.agentCertificateLifetime,
+                gitFetchTimeout: options.gitFetchTimeout, renderLimits: options.renderLimits, toolSearchPath: options.toolSearchPath,
+                agentCertificateLifetime: options.agentCertificateLifetime,
                 bootstrapTokenLifetime: options.bootstrapTokenLifetime),
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),

@@ -99,6 +99,8 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public var rollback: RollbackPin?
     /// The app's own labels, for label-selector filters.
     public var labels: [String: String]
+    /// Directory and Helm options.
+    public var source: SourceOptions
     public var createdAt: Date
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
@@ -108,9 +110,10 @@ public struct AppRecord: Codable, Sendable, Hashable {
         name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD",
         cluster: String, namespace: String, autoSync: Bool = false, selfHeal: Bool = false, prune: Bool = false,
         syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
-        revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil, labels: [String: String] = [:],
+        revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil, labels: [String: String] = [:], source: SourceOptions = SourceOptions(),
         createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil
     ) {
+        self.source = source
         self.revisionHistoryLimit = revisionHistoryLimit
         self.rollback = rollback
         self.labels = labels

@@ -84,6 +84,7 @@ extension AppRecord {
         var ignoreDifferences: [IgnoreDifference]?
         var revisionHistoryLimit: Int?
         var rollback: RollbackPin?
+        var source: SourceOptions?
     }
 
     init(row: Row) throws {
@@ -95,6 +96,7 @@ extension AppRecord {
             syncOptions: settings.syncOptions ?? [], retry: settings.retry, ignoreDifferences: settings.ignoreDifferences ?? [],
             revisionHistoryLimit: settings.revisionHistoryLimit ?? 10, rollback: settings.rollback,
             labels: try JSONColumn.decode([String: String].self, from: row["labels"], column: "app.labels"),
+            source: settings.source ?? SourceOptions(),
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             refreshRequestedAt: optionalDate(row, "refresh_requested_at"))
     }
@@ -102,7 +104,8 @@ extension AppRecord {
     /// Shared by `insertSQL` and `updateSQL`: every column, `name` last.
     func arguments() throws -> StatementArguments {
         let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences,
-                                                          revisionHistoryLimit: revisionHistoryLimit, rollback: rollback))
+                                                          revisionHistoryLimit: revisionHistoryLimit, rollback: rollback,
+                                                          source: source.isEmpty ? nil : source))
         return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings, try JSONColumn.encode(labels),
                 createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
     }

@@ -142,8 +142,14 @@ public struct AppSpec: Codable, Sendable, Hashable {
     /// The Application's own labels (Argo CD's `metadata.labels`): team, tier… Lists filter by
     /// them with a label selector (`?selector=team=payments`, `hawser app list -l`).
     public var labels: [String: String]
-    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10, labels: [String: String] = [:]) {
+    /// Directory and Helm options (Argo CD's `spec.source.directory` / `spec.source.helm`).
+    public var directory: DirectoryOptions?
+    public var helm: HelmOptions?
+    public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10, labels: [String: String] = [:],
+                directory: DirectoryOptions? = nil, helm: HelmOptions? = nil) {
         self.labels = labels
+        self.directory = directory
+        self.helm = helm
         self.revisionHistoryLimit = revisionHistoryLimit
         self.ignoreDifferences = ignoreDifferences
         self.name = name
@@ -169,7 +175,11 @@ public struct AppSpec: Codable, Sendable, Hashable {
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
         revisionHistoryLimit = try c.decodeIfPresent(Int.self, forKey: .revisionHistoryLimit) ?? 10
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
+        directory = try c.decodeIfPresent(DirectoryOptions.self, forKey: .directory)
+        helm = try c.decodeIfPresent(HelmOptions.self, forKey: .helm)
     }
+
+    public var source: SourceOptions { SourceOptions(directory: directory, helm: helm) }
 }
 
 /// One past deployment of an app to its cluster (`GET /api/v1/applications/{name}/history`).

@@ -3,6 +3,7 @@ import Foundation
 import HubAuth
 import HubNotify
 import HubCore
+import HubRender
 import HubServer
 import HawserLogging
 import Logging
@@ -24,6 +25,8 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "Repositories fetched at once.") var gitFetchConcurrency: Int = 4
     @Option(help: "Seconds after which a fetch still transferring is cancelled.") var gitFetchTimeout: Double = 120
     @Option(help: "CA certificates (PEM) to trust for https Git remotes with a private CA.") var gitCaFile: String?
+    @Option(help: "Seconds a kustomize or helm render may run before it is stopped.") var renderTimeout: Double = 60
+    @Option(help: "Megabytes of manifests a kustomize or helm render may print.") var renderMaxOutputMb: Int = 32
     @Option(help: "Accept push webhooks at /api/webhook from a forge, repeatable: FORGE=FILE, FORGE one of github, gitlab, gitea, gogs, bitbucket, FILE holding the secret set in the forge's webhook.") var gitWebhookSecret: [String] = []
     @Option(help: "Seconds between heartbeats; a peer silent for three is dropped.") var heartbeatInterval: Double = 10
     @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
@@ -56,6 +59,7 @@ struct HawserHub: AsyncParsableCommand {
         o.gitFetchConcurrency = gitFetchConcurrency
         o.gitFetchTimeout = .milliseconds(Int(gitFetchTimeout * 1000))
         o.gitCAFile = gitCaFile
+        o.renderLimits = RenderLimits(timeout: .milliseconds(Int(renderTimeout * 1000)), maxOutputBytes: renderMaxOutputMb << 20)
         for entry in gitWebhookSecret {
             guard let eq = entry.firstIndex(of: "="), GitWebhookVerifier.forges.contains(String(entry[..<eq])) else {
                 throw ValidationError("--git-webhook-secret \(entry): expected FORGE=FILE with FORGE one of \(GitWebhookVerifier.forges.joined(separator: ", "))")

@@ -11,7 +11,7 @@ struct AppCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create an application from a directory of manifests in a Git repository.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
-        @Option(help: "Repository: a local path or file:// URL.") var repo: String
+        @Option(help: "Repository URL (https://, ssh://, git@host:org/repo.git, file://) or a local path.") var repo: String
         @Option(help: "Directory inside the repository.") var path: String = "."
         @Option(help: "Branch, tag, commit SHA or HEAD.") var revision: String = "HEAD"
         @Option(help: "Destination cluster name.") var cluster: String
@@ -26,18 +26,20 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Backoff multiplier between retries.") var retryFactor: Double = 2
         @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER] (core group empty: /ConfigMap:/data/x), repeatable.") var ignoreDifferences: [String] = []
         @Option(name: .customLong("label"), help: "Label KEY=VALUE on the application, repeatable (filter with `app list -l`).") var labels: [String] = []
+        @OptionGroup(title: "Rendering") var source: SourceFlags
 
         func run() async throws {
             let ignored = try ignoreDifferences.map(parseIgnoreDifference)
             let labelMap = try parseLabels(labels)
             var repoURL = repo
-            if !repo.contains("://"), !repo.hasPrefix("/") {
+            if !repo.contains("://"), !repo.hasPrefix("/"), !RepoURL.isSSH(repo) {
                 repoURL = URL(fileURLWithPath: repo).standardizedFileURL.path
             }
-            let spec = AppSpec(name: name, project: project, repoURL: repoURL, path: path, targetRevision: revision, cluster: cluster, namespace: namespace,
+            var spec = AppSpec(name: name, project: project, repoURL: repoURL, path: path, targetRevision: revision, cluster: cluster, namespace: namespace,
                                syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune, syncOptions: syncOptions,
                                                       retry: retryLimit > 0 ? RetryPolicy(limit: retryLimit, backoffSeconds: retryBackoff, factor: retryFactor) : nil),
                                ignoreDifferences: ignored, labels: labelMap)
+            try source.apply(to: &spec)
             let app: AppView = try await global.client().post("/api/v1/applications", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(app.spec.name)\" created.")
@@ -50,7 +52,7 @@ struct AppCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Change an application: source, destination namespace, project or sync policy.")
         @OptionGroup var global: GlobalOptions
         @Argument var name: String
-        @Option(help: "Repository: a local path or file:// URL.") var repo: String?
+        @Option(help: "Repository URL (https://, ssh://, git@host:org/repo.git, file://) or a local path.") var repo: String?
         @Option(help: "Directory inside the repository.") var path: String?
         @Option(help: "Branch, tag, commit SHA or HEAD.") var revision: String?
         @Option(help: "Destination namespace for objects without one.") var namespace: String?
@@ -62,11 +64,12 @@ struct AppCommand: AsyncParsableCommand {
         @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER], repeatable (replaces the list).") var ignoreDifferences: [String] = []
         @Option(name: .customLong("label"), help: "Set label KEY=VALUE, repeatable.") var labels: [String] = []
         @Option(name: .customLong("remove-label"), help: "Remove label KEY, repeatable.") var removeLabels: [String] = []
+        @OptionGroup(title: "Rendering") var source: SourceFlags
 
         func run() async throws {
             let client = try global.client()
             var spec = (try await client.get("/api/v1/applications/\(name)", as: AppView.self)).spec
-            if let repo { spec.repoURL = repo.contains("://") || repo.hasPrefix("/") ? repo : URL(fileURLWithPath: repo).standardizedFileURL.path }
+            if let repo { spec.repoURL = repo.contains("://") || repo.hasPrefix("/") || RepoURL.isSSH(repo) ? repo : URL(fileURLWithPath: repo).standardizedFileURL.path }
             if let path { spec.path = path }
             if let revision { spec.targetRevision = revision }
             if let namespace { spec.namespace = namespace }
@@ -78,6 +81,7 @@ struct AppCommand: AsyncParsableCommand {
             if !ignoreDifferences.isEmpty { spec.ignoreDifferences = try ignoreDifferences.map(parseIgnoreDifference) }
             spec.labels.merge(try parseLabels(labels)) { _, new in new }
             for key in removeLabels { spec.labels[key] = nil }
+            try source.apply(to: &spec)
             let app: AppView = try await client.put("/api/v1/applications/\(name)", spec)
             if global.output == .json { return try printJSON(app) }
             print("Application \"\(name)\" updated.")

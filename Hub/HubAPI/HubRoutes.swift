@@ -134,6 +134,12 @@ public enum HubRoutes {
             let name = try context.parameters.require("name")
             return try await g.run(context, .get, .clusters, name, audited: false) { try await hub.cluster(named: name) }
         }
+        api.put("/clusters/{name}") { request, context in
+            let name = try context.parameters.require("name")
+            let body = try await request.decode(as: ClusterUpdateRequest.self, context: context)
+            let detail = "labels " + body.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")
+            return try await g.run(context, .update, .clusters, name, detail: detail) { try await hub.setClusterLabels(named: name, labels: body.labels) }
+        }
         api.post("/clusters/{name}/token") { request, context -> EditedResponse<ClusterCreateResponse> in
             let name = try context.parameters.require("name")
             let ttl = request.uri.queryParameters.get("ttlSeconds").flatMap(Double.init)

@@ -45,7 +45,11 @@ extension Hub {
     func publishApp(_ name: String) async {
         // Every status report ends here: without listeners, no query.
         guard await appEvents.count > 0 else { return }
-        guard let row = try? await store.appListings(.init(namePrefix: name), afterName: nil, limit: 1).first, row.app.name == name else { return }
-        await appEvents.publish(.changed(Self.listView(row)))
+        // A fleet deployment changes its fleet application's row.
+        var listed = name
+        if let dot = name.firstIndex(of: ".") { listed = String(name[..<dot]) }
+        guard let row = try? await store.appListings(.init(namePrefix: listed), afterName: nil, limit: 1).first, row.app.name == listed,
+              let view = try? await listViews([row]).first else { return }
+        await appEvents.publish(.changed(view))
     }
 }

@@ -39,13 +39,17 @@ extension Hub {
         for app in apps {
             guard let r = try? await store.render(app: app.name), r.revision != nil,
                   let project = try? await store.project(named: app.project) else { continue }
-            if hello.lastApplied[app.name]?.generation != r.generation {
+            if hello.lastApplied[app.wireID]?.generation != r.generation {
                 catchUp.append(.assignment(Self.assignment(app, r, project: project)))
             }
         }
-        let known = Set(apps.map(\.name))
+        let known = Set(apps.map(\.wireID))
         for gone in hello.lastApplied.keys.sorted() where !known.contains(gone) {
-            catchUp.append(.unassign(Unassign(appId: gone, cascade: await tombstones.cascade(for: gone))))
+            // A fleet deployment's tombstone is kept under its own name.
+            let deploymentCascade = await tombstones.cascade(for: Self.deploymentName(gone, cluster: cluster.name))
+            let appCascade = await tombstones.cascade(for: gone)
+            let cascade = deploymentCascade || appCascade
+            catchUp.append(.unassign(Unassign(appId: gone, cascade: cascade)))
         }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
         await audit(Principal(name: "agent:\(cluster.name)"), "connect", "clusters", cluster.name, outcome: "succeeded",
@@ -70,14 +74,19 @@ extension Hub {
     /// Records an agent's status report. An agent only reports on its own cluster's apps;
     /// anything else is refused (a certificate never speaks for another cluster).
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        guard let app = try? await store.app(named: report.appId) else { return }  // deleted meanwhile
+        guard var app = try? await store.app(named: report.appId) else { return }  // deleted meanwhile
+        if app.isFleet {
+            // A cluster reports on its deployment of a fleet app by the fleet app's name.
+            guard let deployment = try? await store.app(named: Self.deploymentName(app.name, cluster: connection.cluster.name)) else { return }
+            app = deployment
+        }
         guard app.cluster == connection.cluster.name else {
             throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
         }
-        let previous = (try? await store.statuses(app: report.appId))?.first { $0.clusterId == connection.cluster.id }
+        let previous = (try? await store.statuses(app: app.name))?.first { $0.clusterId == connection.cluster.id }
         do {
             try await store.saveStatus(AppStatusRecord(
-                appName: report.appId, clusterId: connection.cluster.id, revision: report.observedRevision,
+                appName: app.name, clusterId: connection.cluster.id, revision: report.observedRevision,
                 observedGeneration: report.observedGeneration,
                 sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
                 conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
@@ -85,7 +94,7 @@ extension Hub {
         } catch {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
-        await publishApp(report.appId)
+        await publishApp(app.name)
         if let op = report.operation, op.phase != .running, !Self.sameOperation(op, previous?.operation) {
             await auditDeployment(app, cluster: connection.cluster.name, op)
             notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)

@@ -36,8 +36,24 @@ extension Hub {
         if let retry = spec.syncPolicy.retry, retry.limit < 0 || retry.backoffSeconds <= 0 || retry.factor < 1 {
             throw HubError(.invalid, "retry needs limit >= 0, backoff > 0 seconds and factor >= 1")
         }
-        _ = try await requireCluster(spec.cluster)
         let project = try await requireProject(spec.project)
+        if let selector = spec.clusterSelector {
+            guard spec.cluster.isEmpty else {
+                throw HubError(.invalid, "give either --cluster (one cluster) or --cluster-selector (every matching cluster), not both")
+            }
+            do { _ = try LabelSelector.parse(selector) } catch {
+                throw HubError(.invalid, "--cluster-selector \"\(selector)\": \(error); write e.g. env=prod,region in (eu,us)")
+            }
+            if let rollout = spec.rollout, rollout.limit(total: 100) == nil {
+                throw HubError(.invalid, "--max-unavailable \"\(rollout.maxUnavailable)\": give a count of clusters (2) or a percentage (25%)")
+            }
+            // Destinations are checked per matching cluster; a refused one becomes a condition.
+            if let refusal = project.spec.sourceRefusal(repoURL: spec.repoURL, project: project.name) { throw HubError(.forbidden, refusal) }
+            return
+        }
+        guard spec.rollout == nil else { throw HubError(.invalid, "--max-unavailable applies to fleet applications (--cluster-selector) only") }
+        guard !spec.cluster.isEmpty else { throw HubError(.invalid, "--cluster (one cluster) or --cluster-selector (every matching cluster) is required") }
+        _ = try await requireCluster(spec.cluster)
         if let refusal = project.spec.sourceRefusal(repoURL: spec.repoURL, project: project.name)
             ?? project.spec.destinationRefusal(cluster: spec.cluster, namespace: spec.namespace, project: project.name) {
             throw HubError(.forbidden, refusal)
@@ -56,8 +72,9 @@ extension Hub {
             cluster: spec.cluster, namespace: spec.namespace,
             autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
             syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
-            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, source: spec.source, createdAt: t, updatedAt: t, refreshRequestedAt: nil))
-        logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)"])
+            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, source: spec.source, rollout: spec.rollout,
+            createdAt: t, updatedAt: t, refreshRequestedAt: nil, clusterSelector: spec.clusterSelector))
+        logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)", "clusterSelector": "\(spec.clusterSelector ?? "")"])
         return try await refresh(appNamed: spec.name)
     }
 
@@ -66,6 +83,12 @@ extension Hub {
     /// cluster is a delete and a create (the old cluster's agent must let go of its objects).
     public func updateApp(_ spec: AppSpec) async throws -> AppView {
         let existing = try await requireApp(spec.name)
+        if let parent = existing.parent {
+            throw HubError(.invalid, "\(spec.name) is the deployment of fleet application \(parent) to one cluster; change \(parent) instead")
+        }
+        guard (spec.clusterSelector == nil) == (existing.clusterSelector == nil) else {
+            throw HubError(.invalid, "an application cannot switch between one cluster and a cluster selector; delete it and create it again")
+        }
         guard spec.cluster == existing.cluster else {
             throw HubError(.invalid, "an application cannot move from cluster \(existing.cluster) to \(spec.cluster); delete it and create it on the new cluster")
         }
@@ -86,6 +109,8 @@ extension Hub {
             $0.revisionHistoryLimit = spec.revisionHistoryLimit
             $0.labels = spec.labels
             $0.source = spec.source
+            $0.clusterSelector = spec.clusterSelector
+            $0.rollout = spec.rollout
             // Changing the app ends a rollback: Git's target revision is desired again.
             $0.rollback = nil
             $0.updatedAt = t
@@ -96,7 +121,7 @@ extension Hub {
 
     public func apps() async throws -> [AppView] {
         var out: [AppView] = []
-        for a in try await store.apps().sorted(by: { $0.name < $1.name }) { out.append(try await view(a)) }
+        for a in try await store.apps().sorted(by: { $0.name < $1.name }) where a.parent == nil { out.append(try await view(a)) }
         return out
     }
 
@@ -114,10 +139,17 @@ extension Hub {
     /// Deletes the application; with `cascade` its agent deletes what it deployed.
     public func deleteApp(named name: String, cascade: Bool) async throws {
         let a = try await requireApp(name)
+        if let parent = a.parent {
+            throw HubError(.invalid, "\(name) is the deployment of fleet application \(parent) to one cluster; delete \(parent), or change its selector")
+        }
+        // A fleet app's deployments go with it (ON DELETE CASCADE); each cluster is told.
+        let deployments = a.isFleet ? try await store.children(of: name) : [a]
         try await store.deleteApp(named: name)
-        await tombstones.record(name, cascade: cascade)
-        if let c = try await store.cluster(named: a.cluster), let session = await sessions.session(for: c.id) {
-            await session.send(.unassign(Unassign(appId: name, cascade: cascade)))
+        for d in deployments {
+            await tombstones.record(d.name, cascade: cascade)
+            if let c = try await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
+                await session.send(.unassign(Unassign(appId: d.wireID, cascade: cascade)))
+            }
         }
         logger.info("application deleted", metadata: ["app": "\(name)", "cascade": "\(cascade)"])
         await appEvents.publish(.deleted(name: name, project: a.project, cluster: a.cluster))
@@ -126,6 +158,15 @@ extension Hub {
     /// Asks the app's agent to apply the current assignment now (Argo CD's Sync).
     public func syncApp(named name: String, initiatedBy: Principal) async throws -> AppView {
         var a = try await requireApp(name)
+        if a.isFleet {
+            // Every connected cluster's deployment; the others sync when their agents return.
+            var skipped: [String] = []
+            for d in try await store.children(of: name) {
+                do { _ = try await syncApp(named: d.name, initiatedBy: initiatedBy) } catch { skipped.append("\(d.cluster): \(error)") }
+            }
+            if !skipped.isEmpty { logger.notice("fleet sync skipped clusters", metadata: ["app": "\(name)", "skipped": "\(skipped.joined(separator: "; "))"]) }
+            return try await view(a)
+        }
         if a.rollback != nil {
             // A sync after a rollback goes back to Git's target revision, as in Argo CD.
             a = try await store.updateApp(named: name) { $0.rollback = nil }
@@ -135,11 +176,11 @@ extension Hub {
             throw HubError(.conflict, "application \"\(name)\" has nothing to sync yet: \(try await view(a).conditions.map(\.message).joined(separator: "; "))")
         }
         let project = try await requireProject(a.project)
-        let windows = project.spec.syncWindows.verdict(app: a.name, namespace: a.namespace, cluster: a.cluster, at: now())
+        let windows = project.spec.syncWindows.verdict(app: a.wireID, namespace: a.namespace, cluster: a.cluster, at: now())
         guard windows.manualAllowed else {
             throw HubError(.forbidden, "sync of \"\(name)\" is not allowed now: \(windows.reason)")
         }
-        try await send(.command(Command(action: .sync, appId: name, initiatedBy: initiatedBy.name)), toClusterNamed: a.cluster)
+        try await send(.command(Command(action: .sync, appId: a.wireID, initiatedBy: initiatedBy.name)), toClusterNamed: a.cluster)
         return try await view(a)
     }
 
@@ -157,12 +198,21 @@ extension Hub {
     /// asks it to compare now (Argo CD's refresh: fresh status without waiting for a resync).
     @discardableResult
     public func refresh(appNamed name: String) async throws -> AppView {
-        try await refreshQueue.run(name) { [self] in
+        if try await requireApp(name).isFleet {
+            try await reconcileFleet(name, fetchSince: .now)
+            for d in try await store.children(of: name) {
+                if let c = try await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
+                    await session.send(.command(Command(action: .refresh, appId: d.wireID, initiatedBy: "refresh")))
+                }
+            }
+            return try await view(try await requireApp(name))
+        }
+        return try await refreshQueue.run(name) { [self] in
             let app = try await requireApp(name)
             try await renderAndAssign(app, fetchSince: .now)
             await publishApp(name)
             if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
-                await session.send(.command(Command(action: .refresh, appId: name, initiatedBy: "refresh")))
+                await session.send(.command(Command(action: .refresh, appId: app.wireID, initiatedBy: "refresh")))
             }
             return try await view(try await requireApp(name))
         }
@@ -170,6 +220,8 @@ extension Hub {
 
     /// The poller's refresh: only what changed in Git reaches the agent.
     func poll(appNamed name: String) async throws {
+        // A fleet app renders through its deployments, which are polled themselves.
+        if try await store.app(named: name)?.isFleet == true { return }
         let changed = try await refreshQueue.run(name) { [self] in
             try await renderAndAssign(try await requireApp(name))
         }
@@ -294,17 +346,29 @@ extension Hub {
     /// sync windows for this app, which the agent enforces again.
     static func assignment(_ app: AppRecord, _ r: AppRenderRecord, project: ProjectRecord) -> Assignment {
         Assignment(
-            appId: app.name, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
+            appId: app.wireID, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
             syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences,
             projectRules: project.spec.rules(project: project.name, cluster: app.cluster),
-            syncWindows: project.spec.syncWindows.filter { $0.applies(app: app.name, namespace: app.namespace, cluster: app.cluster) })
+            syncWindows: project.spec.syncWindows.filter { $0.applies(app: app.wireID, namespace: app.namespace, cluster: app.cluster) })
     }
 
     // MARK: View
 
+    static func spec(_ a: AppRecord) -> AppSpec {
+        AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace,
+                syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels,
+                directory: a.source.directory, helm: a.source.helm, clusterSelector: a.clusterSelector, rollout: a.rollout)
+    }
+
     func view(_ a: AppRecord) async throws -> AppView {
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace, syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels,
-                           directory: a.source.directory, helm: a.source.helm)
+        let spec = Self.spec(a)
+        if a.isFleet {
+            let fleet = try await fleetView(a)
+            let render = try await store.render(app: a.name)
+            return AppView(spec: spec, targetCommit: fleet.target, syncedRevision: nil, sync: fleet.sync, health: fleet.health,
+                           conditions: render?.conditions ?? [], resources: [], operationPhase: nil, message: Self.fleetMessage(fleet.destinations),
+                           reportedAt: fleet.destinations.compactMap(\.reportedAt).max(), createdAt: a.createdAt, destinations: fleet.destinations)
+        }
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
         let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,
@@ -318,7 +382,7 @@ extension Hub {
             resources: status?.resources ?? [],
             operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
             operation: status?.operation,
-            message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt)
+            message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt, parent: a.parent)
     }
 }
 
@@ -341,3 +405,15 @@ extension Hub {
     }
 }
 
+extension Hub {
+    /// "3 clusters: 2 Synced, 1 OutOfSync; 3 Healthy"
+    static func fleetMessage(_ rows: [DestinationView]) -> String {
+        func counts<T: RawRepresentable>(_ values: [T]) -> String where T.RawValue == String {
+            var c: [String: Int] = [:]
+            for v in values { c[v.rawValue, default: 0] += 1 }
+            return c.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        }
+        guard !rows.isEmpty else { return "no cluster matches the selector" }
+        return "\(rows.count) cluster\(rows.count == 1 ? "" : "s"): \(counts(rows.map(\.sync))); \(counts(rows.map(\.health)))"
+    }
+}

@@ -18,7 +18,21 @@ extension Hub {
         let created = now()
         let record = ClusterRecord(id: UUID().uuidString.lowercased(), name: request.name, labels: request.labels, state: .pending, createdAt: created)
         try await store.createCluster(record)
-        return try await issueBootstrapToken(for: record, ttl: request.tokenTTLSeconds)
+        let response = try await issueBootstrapToken(for: record, ttl: request.tokenTTLSeconds)
+        // Fleet apps whose selector matches get a deployment now; the agent receives it on join.
+        await reconcileAllFleets()
+        return response
+    }
+
+    /// Replaces a cluster's labels (`hawser cluster set`): fleet applications follow, adding
+    /// or removing their deployment on it.
+    public func setClusterLabels(named name: String, labels: [String: String]) async throws -> ClusterView {
+        for (k, v) in labels { try Validation.label(key: k, value: v) }
+        let c = try await requireCluster(name)
+        let updated = try await store.updateCluster(id: c.id) { $0.labels = labels }
+        logger.info("cluster labels changed", metadata: ["cluster": "\(name)", "labels": "\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))"])
+        await reconcileAllFleets()
+        return await view(updated)
     }
 
     /// A fresh one-time token for a cluster that has not joined yet or must re-join (a new
@@ -68,6 +82,7 @@ extension Hub {
             await session.close(with: ProtocolError(.clusterRevoked, "cluster \"\(name)\" was revoked on the hub; register it again with `hawser cluster add`"))
         }
         logger.notice("cluster revoked", metadata: ["cluster": "\(name)"])
+        await reconcileAllFleets()
         return await view(updated)
     }
 
@@ -75,7 +90,8 @@ extension Hub {
     /// maps to anything. Refused while applications still target it, so nothing is orphaned.
     public func removeCluster(named name: String) async throws {
         let c = try await requireCluster(name)
-        let apps = try await store.apps(cluster: name).map(\.name).sorted()
+        // Fleet deployments leave with the cluster; apps that name it must be deleted first.
+        let apps = try await store.apps(cluster: name).filter { $0.parent == nil }.map(\.name).sorted()
         guard apps.isEmpty else {
             throw HubError(.conflict, "cluster \"\(name)\" still has applications: \(apps.joined(separator: ", ")); delete them first")
         }
@@ -84,6 +100,7 @@ extension Hub {
             await session.close(with: ProtocolError(.clusterUnknown, "cluster \"\(name)\" was removed from the hub"))
         }
         logger.notice("cluster removed", metadata: ["cluster": "\(name)"])
+        await reconcileAllFleets()
     }
 
     func view(_ c: ClusterRecord) async -> ClusterView {

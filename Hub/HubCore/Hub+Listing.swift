@@ -64,9 +64,9 @@ extension Hub {
         var visibility = try await appVisibility(for: p)
         while true {
             let chunk = try await store.appListings(query, afterName: after, limit: chunkSize)
-            for row in chunk {
+            let views = try await listViews(chunk)
+            for (row, v) in zip(chunk, views) {
                 after = row.app.name
-                let v = Self.listView(row)
                 if let s = filter.sync, v.sync != s { continue }
                 if let h = filter.health, v.health != h { continue }
                 if let s = filter.selector, !s.matches(row.app.labels) { continue }
@@ -89,20 +89,45 @@ extension Hub {
         if wide.allSatisfy({ $0.1 != nil }) {
             let visible = Set(wide.filter { $0.1 == true }.map(\.0))
             for c in counts where visible.contains(c.project) {
-                out.all.add(sync: c.sync, health: c.health, count: c.count)
-                out.projects[c.project, default: .init()].add(sync: c.sync, health: c.health, count: c.count)
-                out.clusters[c.cluster, default: .init()].add(sync: c.sync, health: c.health, count: c.count)
+                // Apps count once (a fleet app by its aggregate); clusters count what runs on them.
+                if !c.deployment {
+                    out.all.add(sync: c.sync, health: c.health, count: c.count)
+                    out.projects[c.project, default: .init()].add(sync: c.sync, health: c.health, count: c.count)
+                }
+                if !c.cluster.isEmpty { out.clusters[c.cluster, default: .init()].add(sync: c.sync, health: c.health, count: c.count) }
             }
             return out
         }
-        for row in try await store.appStatusRows() where visibility.canGet(project: row.project, name: row.name) {
-            let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
-                                                      generation: row.generation, rendered: row.rendered)
-            out.all.add(sync: sync, health: health)
-            out.projects[row.project, default: .init()].add(sync: sync, health: health)
-            out.clusters[row.cluster, default: .init()].add(sync: sync, health: health)
+        for row in Self.foldFleets(try await store.appStatusRows()) {
+            let appName = row.deployment ? String(row.name.prefix { $0 != "." }) : row.name
+            guard visibility.canGet(project: row.project, name: appName) else { continue }
+            if !row.deployment {
+                out.all.add(sync: row.sync, health: row.health)
+                out.projects[row.project, default: .init()].add(sync: row.sync, health: row.health)
+            }
+            if !row.cluster.isEmpty { out.clusters[row.cluster, default: .init()].add(sync: row.sync, health: row.health) }
         }
         return out
+    }
+
+    /// List views of a page of rows: fleet applications with their deployments' aggregate,
+    /// read in one more query for the whole page.
+    func listViews(_ rows: [AppListing]) async throws -> [AppView] {
+        let fleets = rows.filter { $0.app.isFleet }.map(\.app.name)
+        var byParent: [String: [AppStatusRow]] = [:]
+        for row in try await store.deploymentStatusRows(parents: fleets) { byParent[row.parent ?? "", default: []].append(row) }
+        return rows.map { row in
+            var v = Self.listView(row)
+            if row.app.isFleet {
+                let states = (byParent[row.app.name] ?? []).map {
+                    Self.effectiveStatus(sync: $0.sync, health: $0.health, observedGeneration: $0.observedGeneration, generation: $0.generation, rendered: $0.rendered)
+                }
+                v.sync = FleetAggregate.sync(states.map(\.0))
+                v.health = FleetAggregate.health(states.map(\.1))
+                v.message = "\(states.count) cluster\(states.count == 1 ? "" : "s")"
+            }
+            return v
+        }
     }
 
     /// The list's view of an app: like `view(_:)`, minus resource rows and the operation.
@@ -110,8 +135,7 @@ extension Hub {
         let a = row.app
         let (sync, health) = effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
                                              generation: row.generation, rendered: row.renderRevision != nil)
-        let spec = AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster,
-                           namespace: a.namespace, syncPolicy: syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels)
+        let spec = Self.spec(a)
         return AppView(spec: spec, targetCommit: row.commit.map(CommitInfo.init), syncedRevision: row.statusRevision, sync: sync, health: health,
                        conditions: row.renderConditions + row.statusConditions, resources: [],
                        operationPhase: row.operationPhase.flatMap(OperationPhase.init(rawValue:)), message: row.message,

@@ -56,8 +56,9 @@ extension Hub {
         await rbac.projectsChanged()
         try await revokeTokens(project: name, keeping: Set(spec.roles.map(\.name)))
         logger.info("project updated", metadata: ["project": "\(name)"])
-        for app in try await store.apps() where app.project == name {
-            do { try await poll(appNamed: app.name) } catch {
+        for app in try await store.apps() where app.project == name && app.parent == nil {
+            // A fleet app's destinations are checked per cluster again.
+            do { if app.isFleet { try await reconcileFleet(app.name) } else { try await poll(appNamed: app.name) } } catch {
                 logger.warning("re-render after a project change failed", metadata: ["app": "\(app.name)", "error": "\(error)"])
             }
         }

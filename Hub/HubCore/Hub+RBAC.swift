@@ -133,7 +133,8 @@ extension Hub {
 
     public func appObject(_ name: String) async throws -> String {
         guard let a = try await store.app(named: name) else { return "<unknown>/\(name)" }
-        return "\(a.project)/\(a.name)"
+        // A fleet deployment is governed by its fleet application's policy lines.
+        return "\(a.project)/\(a.wireID)"
     }
 }
 

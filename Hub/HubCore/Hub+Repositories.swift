@@ -141,7 +141,8 @@ extension Hub {
     func pollRepository(_ url: String, since: ContinuousClock.Instant) async {
         let key = RepoURL.normalized(url)
         let spellings = ((try? await store.appRepoURLs()) ?? [:]).keys.filter { RepoURL.normalized($0) == key }
-        let apps = (try? await store.apps(repoURLs: Array(spellings))) ?? []
+        // Fleet applications render through their deployments, which are listed here too.
+        let apps = ((try? await store.apps(repoURLs: Array(spellings))) ?? []).filter { !$0.isFleet }
         guard !apps.isEmpty else { return }
         let firstFetch = await mirrors.status(url).fetchedAt == nil
         let result: GitFetchResult

@@ -54,7 +54,7 @@ extension Hub {
     public func metricsExposition() async -> String {
         do {
             var apps: [[String]: Int] = [:]
-            for c in try await statusCounts() {
+            for c in try await statusCounts() where !c.deployment {
                 apps[[c.project, c.cluster, c.sync.rawValue, c.health.rawValue], default: 0] += c.count
             }
             metrics.applications.set(apps)

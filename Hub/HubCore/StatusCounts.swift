@@ -8,6 +8,8 @@ struct AppStatusCount: Sendable, Hashable {
     var cluster: String
     var sync: SyncStatusCode
     var health: HealthStatusCode
+    /// A fleet deployment: counted for its cluster, not as an app (its fleet app is).
+    var deployment: Bool = false
     var count: Int
 }
 
@@ -42,11 +44,9 @@ extension Hub {
     func statusCounts() async throws -> [AppStatusCount] {
         try await statusCountsCache.counts { [store] in
             var counts: [[String]: (AppStatusCount)] = [:]
-            for row in try await store.appStatusRows() {
-                let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
-                                                          generation: row.generation, rendered: row.rendered)
-                counts[[row.project, row.cluster, sync.rawValue, health.rawValue], default: AppStatusCount(
-                    project: row.project, cluster: row.cluster, sync: sync, health: health, count: 0)].count += 1
+            for row in Self.foldFleets(try await store.appStatusRows()) {
+                counts[[row.project, row.cluster, row.sync.rawValue, row.health.rawValue, row.deployment ? "d" : "a"], default: AppStatusCount(
+                    project: row.project, cluster: row.cluster, sync: row.sync, health: row.health, deployment: row.deployment, count: 0)].count += 1
             }
             return Array(counts.values)
         }

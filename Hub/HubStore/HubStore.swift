@@ -54,12 +54,17 @@ public protocol HubStore: Sendable {
     func statuses(app: String) async throws -> [AppStatusRecord]
 
     /// Apps with their latest render and status summary (no manifests, no resource rows), in
-    /// name order after `afterName`.
+    /// name order after `afterName`. Fleet deployments are left out; fleet applications pass
+    /// the sync and health filters (their status is their deployments').
     func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing]
     /// Every app's name, project, cluster and raw status, and nothing else: what counts by
     /// sync and health need, in one pass over covering indexes (no JSON column is read).
     func appStatusRows() async throws -> [AppStatusRow]
-    /// How many applications each project has.
+    /// The per-cluster deployments of these fleet applications, like `appStatusRows`.
+    func deploymentStatusRows(parents: [String]) async throws -> [AppStatusRow]
+    /// A fleet application's per-cluster deployments, by name.
+    func children(of parent: String) async throws -> [AppRecord]
+    /// How many applications each project has (fleet deployments not counted).
     func appCountsByProject() async throws -> [String: Int]
 
     // MARK: History

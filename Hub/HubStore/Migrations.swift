@@ -19,6 +19,7 @@ enum Migrations {
         migrator.registerMigration("v6-app-labels", migrate: v6AppLabels)
         migrator.registerMigration("v7-status-indexes", migrate: v7StatusIndexes)
         migrator.registerMigration("v8-repositories", migrate: v8Repositories)
+        migrator.registerMigration("v9-fleet", migrate: v9Fleet)
         return migrator
     }
 
@@ -224,6 +225,16 @@ enum Migrations {
                 updated_at REAL NOT NULL
             );
             CREATE INDEX app_repo_url ON app(repo_url);
+            """)
+    }
+
+    /// Fleet applications (a cluster selector instead of one cluster) and the per-cluster
+    /// deployments they fan out to, which name their parent.
+    static func v9Fleet(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE app ADD COLUMN parent TEXT REFERENCES app(name) ON DELETE CASCADE;
+            ALTER TABLE app ADD COLUMN cluster_selector TEXT;
+            CREATE INDEX app_parent ON app(parent);
             """)
     }
 }

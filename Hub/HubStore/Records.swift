@@ -75,6 +75,11 @@ public struct BootstrapTokenRecord: Codable, Sendable, Hashable {
 
 /// An application: which directory of which repository goes to which cluster and namespace.
 public struct AppRecord: Codable, Sendable, Hashable {
+    /// The name agents know this app by: a fleet deployment's parent's (each cluster holds one
+    /// deployment of a fleet app), else its own.
+    public var wireID: String { parent ?? name }
+    public var isFleet: Bool { clusterSelector != nil }
+
     /// Unique; the primary key.
     public var name: String
     public var project: String
@@ -101,6 +106,13 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public var labels: [String: String]
     /// Directory and Helm options.
     public var source: SourceOptions
+    /// A fleet application's rollout (`maxUnavailable`); nil for all clusters at once.
+    public var rollout: RolloutStrategy?
+    /// Set on the per-cluster deployments a fleet application fans out to (`<parent>.<cluster>`):
+    /// the fleet application's name. Agents know them by that name.
+    public var parent: String?
+    /// A fleet application's label selector over clusters (then `cluster` is empty).
+    public var clusterSelector: String?
     public var createdAt: Date
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
@@ -111,9 +123,13 @@ public struct AppRecord: Codable, Sendable, Hashable {
         cluster: String, namespace: String, autoSync: Bool = false, selfHeal: Bool = false, prune: Bool = false,
         syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
         revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil, labels: [String: String] = [:], source: SourceOptions = SourceOptions(),
-        createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil
+        rollout: RolloutStrategy? = nil, createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil,
+        parent: String? = nil, clusterSelector: String? = nil
     ) {
         self.source = source
+        self.rollout = rollout
+        self.parent = parent
+        self.clusterSelector = clusterSelector
         self.revisionHistoryLimit = revisionHistoryLimit
         self.rollback = rollback
         self.labels = labels

@@ -67,12 +67,13 @@ extension BootstrapTokenRecord {
 extension AppRecord {
     static let insertSQL = """
         INSERT INTO app (project, repo_url, path, target_revision, cluster, namespace, auto_sync, self_heal, prune,
-            sync_settings, labels, created_at, updated_at, refresh_requested_at, name)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            sync_settings, labels, created_at, updated_at, refresh_requested_at, parent, cluster_selector, name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE app SET project = ?, repo_url = ?, path = ?, target_revision = ?, cluster = ?, namespace = ?,
-            auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, labels = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?
+            auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, labels = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?,
+            parent = ?, cluster_selector = ?
         WHERE name = ?
         """
 
@@ -85,6 +86,7 @@ extension AppRecord {
         var revisionHistoryLimit: Int?
         var rollback: RollbackPin?
         var source: SourceOptions?
+        var rollout: RolloutStrategy?
     }
 
     init(row: Row) throws {
@@ -96,18 +98,19 @@ extension AppRecord {
             syncOptions: settings.syncOptions ?? [], retry: settings.retry, ignoreDifferences: settings.ignoreDifferences ?? [],
             revisionHistoryLimit: settings.revisionHistoryLimit ?? 10, rollback: settings.rollback,
             labels: try JSONColumn.decode([String: String].self, from: row["labels"], column: "app.labels"),
-            source: settings.source ?? SourceOptions(),
+            source: settings.source ?? SourceOptions(), rollout: settings.rollout,
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
-            refreshRequestedAt: optionalDate(row, "refresh_requested_at"))
+            refreshRequestedAt: optionalDate(row, "refresh_requested_at"),
+            parent: row["parent"], clusterSelector: row["cluster_selector"])
     }
 
     /// Shared by `insertSQL` and `updateSQL`: every column, `name` last.
     func arguments() throws -> StatementArguments {
         let settings = try JSONColumn.encode(SyncSettings(syncOptions: syncOptions, retry: retry, ignoreDifferences: ignoreDifferences,
                                                           revisionHistoryLimit: revisionHistoryLimit, rollback: rollback,
-                                                          source: source.isEmpty ? nil : source))
+                                                          source: source.isEmpty ? nil : source, rollout: rollout))
         return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings, try JSONColumn.encode(labels),
-                createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, name]
+                createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, parent, clusterSelector, name]
     }
 }
 

@@ -23,6 +23,10 @@ public struct AppListing: Sendable {
 /// One app's status as counted by summaries and metrics.
 public struct AppStatusRow: Sendable {
     public var name: String
+    /// Set on a fleet's per-cluster deployment.
+    public var parent: String?
+    /// A fleet application (its status is its deployments').
+    public var fleet: Bool
     public var project: String
     public var cluster: String
     public var sync: String?
@@ -61,7 +65,8 @@ public struct AppListQuery: Sendable, Hashable {
 extension SQLiteHubStore {
     /// Apps in name order after `afterName`, at most `limit`.
     public func appListings(_ q: AppListQuery, afterName: String?, limit: Int) async throws -> [AppListing] {
-        var clauses = ["a.name > ?"]
+        // Fleet deployments are listed under their fleet application, not on their own.
+        var clauses = ["a.name > ?", "a.parent IS NULL"]
         var args: [DatabaseValue] = [(afterName ?? "").databaseValue]
         if let p = q.project { clauses.append("a.project = ?"); args.append(p.databaseValue) }
         if let c = q.cluster { clauses.append("a.cluster = ?"); args.append(c.databaseValue) }
@@ -71,13 +76,15 @@ extension SQLiteHubStore {
         }
         // The effective status in SQL, so a filter for a rare state reads one page, not the table.
         let reported = EffectiveStatusSQL.reported
+        // A fleet application's status is its deployments': the caller filters those rows.
+        let fleet = "a.cluster_selector IS NOT NULL"
         switch q.sync {
-        case "Synced": clauses.append("(\(reported) AND s.observed_generation IS r.generation AND s.sync = 'Synced')")
-        case "OutOfSync": clauses.append("(\(reported) AND (s.observed_generation IS NOT r.generation OR s.sync = 'OutOfSync'))")
+        case "Synced": clauses.append("(\(fleet) OR (\(reported) AND s.observed_generation IS r.generation AND s.sync = 'Synced'))")
+        case "OutOfSync": clauses.append("(\(fleet) OR (\(reported) AND (s.observed_generation IS NOT r.generation OR s.sync = 'OutOfSync')))")
         default: break
         }
         if let h = q.health, h != "Unknown" {
-            clauses.append("(\(reported) AND s.health = ?)")
+            clauses.append("(\(fleet) OR (\(reported) AND s.health = ?))")
             args.append(h.databaseValue)
         }
         args.append(limit.databaseValue)
@@ -108,23 +115,46 @@ extension SQLiteHubStore {
     public func appStatusRows() async throws -> [AppStatusRow] {
         try await read { db in
             let cursor = try Row.fetchCursor(db, sql: """
-                SELECT a.name, a.project, a.cluster, s.sync, s.health, s.observed_generation, r.generation, r.revision IS NOT NULL
+                SELECT a.name, a.project, a.cluster, s.sync, s.health, s.observed_generation, r.generation, r.revision IS NOT NULL,
+                       a.parent, a.cluster_selector IS NOT NULL
                 FROM app a LEFT JOIN app_render r INDEXED BY app_render_status ON r.app_name = a.name
                 LEFT JOIN app_status s ON s.app_name = a.name
                 """)
             var rows: [AppStatusRow] = []
-            while let row = try cursor.next() {
-                rows.append(AppStatusRow(name: row[0], project: row[1], cluster: row[2], sync: row[3], health: row[4],
-                                         observedGeneration: row[5], generation: row[6], rendered: row[7] ?? false))
-            }
+            while let row = try cursor.next() { rows.append(Self.statusRow(row)) }
             return rows
         }
+    }
+
+    public func deploymentStatusRows(parents: [String]) async throws -> [AppStatusRow] {
+        guard !parents.isEmpty else { return [] }
+        return try await read { db in
+            let marks = Array(repeating: "?", count: parents.count).joined(separator: ", ")
+            return try Row.fetchAll(db, sql: """
+                SELECT a.name, a.project, a.cluster, s.sync, s.health, s.observed_generation, r.generation, r.revision IS NOT NULL,
+                       a.parent, 0
+                FROM app a LEFT JOIN app_render r INDEXED BY app_render_status ON r.app_name = a.name
+                LEFT JOIN app_status s ON s.app_name = a.name
+                WHERE a.parent IN (\(marks)) ORDER BY a.name
+                """, arguments: StatementArguments(parents)).map(Self.statusRow)
+        }
+    }
+
+    public func children(of parent: String) async throws -> [AppRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM app WHERE parent = ? ORDER BY name", arguments: [parent]).map(AppRecord.init(row:))
+        }
+    }
+
+    static func statusRow(_ row: Row) -> AppStatusRow {
+        AppStatusRow(name: row[0], parent: row[8], fleet: row[9] ?? false, project: row[1], cluster: row[2], sync: row[3], health: row[4],
+                     observedGeneration: row[5], generation: row[6], rendered: row[7] ?? false)
     }
 
     public func appCountsByProject() async throws -> [String: Int] {
         try await read { db in
             var out: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT project, COUNT(*) FROM app GROUP BY project") { out[row[0]] = row[1] }
+            for row in try Row.fetchAll(db, sql: "SELECT project, COUNT(*) FROM app WHERE parent IS NULL GROUP BY project") { out[row[0]] = row[1] }
             return out
         }
     }

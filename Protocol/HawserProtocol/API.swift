@@ -62,6 +62,12 @@ public struct VersionInfo: Codable, Sendable {
 
 // MARK: Clusters
 
+/// `PUT /api/v1/clusters/{name}` (`hawser cluster set`): the cluster's labels, replaced.
+public struct ClusterUpdateRequest: Codable, Sendable {
+    public var labels: [String: String]
+    public init(labels: [String: String]) { self.labels = labels }
+}
+
 public struct ClusterCreateRequest: Codable, Sendable {
     public var name: String
     public var labels: [String: String]
@@ -145,9 +151,16 @@ public struct AppSpec: Codable, Sendable, Hashable {
     /// Directory and Helm options (Argo CD's `spec.source.directory` / `spec.source.helm`).
     public var directory: DirectoryOptions?
     public var helm: HelmOptions?
+    /// A fleet application: every cluster whose labels match this label selector (e.g.
+    /// `env=prod,region in (eu,us)`) gets one deployment; `cluster` is then empty.
+    public var clusterSelector: String?
+    /// A fleet application's rollout of new revisions across its clusters.
+    public var rollout: RolloutStrategy?
     public init(name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD", cluster: String, namespace: String, syncPolicy: SyncPolicy = .init(), ignoreDifferences: [IgnoreDifference] = [], revisionHistoryLimit: Int = 10, labels: [String: String] = [:],
-                directory: DirectoryOptions? = nil, helm: HelmOptions? = nil) {
+                directory: DirectoryOptions? = nil, helm: HelmOptions? = nil, clusterSelector: String? = nil, rollout: RolloutStrategy? = nil) {
         self.labels = labels
+        self.clusterSelector = clusterSelector
+        self.rollout = rollout
         self.directory = directory
         self.helm = helm
         self.revisionHistoryLimit = revisionHistoryLimit
@@ -169,7 +182,7 @@ public struct AppSpec: Codable, Sendable, Hashable {
         repoURL = try c.decode(String.self, forKey: .repoURL)
         path = try c.decodeIfPresent(String.self, forKey: .path) ?? "."
         targetRevision = try c.decodeIfPresent(String.self, forKey: .targetRevision) ?? "HEAD"
-        cluster = try c.decode(String.self, forKey: .cluster)
+        cluster = try c.decodeIfPresent(String.self, forKey: .cluster) ?? ""
         namespace = try c.decode(String.self, forKey: .namespace)
         syncPolicy = try c.decodeIfPresent(SyncPolicy.self, forKey: .syncPolicy) ?? SyncPolicy()
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
@@ -177,6 +190,8 @@ public struct AppSpec: Codable, Sendable, Hashable {
         labels = try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]
         directory = try c.decodeIfPresent(DirectoryOptions.self, forKey: .directory)
         helm = try c.decodeIfPresent(HelmOptions.self, forKey: .helm)
+        clusterSelector = try c.decodeIfPresent(String.self, forKey: .clusterSelector)
+        rollout = try c.decodeIfPresent(RolloutStrategy.self, forKey: .rollout)
     }
 
     public var source: SourceOptions { SourceOptions(directory: directory, helm: helm) }
@@ -251,7 +266,14 @@ public struct AppView: Codable, Sendable {
     public var message: String?
     public var reportedAt: Date?
     public var createdAt: Date
-    public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, operation: OperationState? = nil, message: String?, reportedAt: Date?, createdAt: Date) {
+    /// A fleet application's clusters, one row each (nil for a single-cluster app).
+    public var destinations: [DestinationView]?
+    /// Set on a fleet's per-cluster deployment: the fleet application it belongs to.
+    public var parent: String?
+    public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, operation: OperationState? = nil, message: String?, reportedAt: Date?, createdAt: Date,
+                destinations: [DestinationView]? = nil, parent: String? = nil) {
+        self.destinations = destinations
+        self.parent = parent
         self.operation = operation
         self.spec = spec
         self.targetCommit = targetCommit

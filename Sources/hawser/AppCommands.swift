@@ -14,7 +14,9 @@ struct AppCommand: AsyncParsableCommand {
         @Option(help: "Repository URL (https://, ssh://, git@host:org/repo.git, file://) or a local path.") var repo: String
         @Option(help: "Directory inside the repository.") var path: String = "."
         @Option(help: "Branch, tag, commit SHA or HEAD.") var revision: String = "HEAD"
-        @Option(help: "Destination cluster name.") var cluster: String
+        @Option(help: "Destination cluster name.") var cluster: String = ""
+        @Option(help: "Deploy to every cluster whose labels match, e.g. 'env=prod,region in (eu,us)' (a fleet application; instead of --cluster).") var clusterSelector: String?
+        @Option(help: "Fleet rollout: clusters (count, or percentage like 25%) that may run a new revision before it is Healthy.") var maxUnavailable: String?
         @Option(help: "Destination namespace for objects without one.") var namespace: String
         @Option(help: "Project (tenant).") var project: String = "default"
         @Flag(help: "Apply new revisions automatically.") var autoSync = false
@@ -39,6 +41,8 @@ struct AppCommand: AsyncParsableCommand {
                                syncPolicy: SyncPolicy(automated: autoSync, selfHeal: selfHeal, prune: prune, syncOptions: syncOptions,
                                                       retry: retryLimit > 0 ? RetryPolicy(limit: retryLimit, backoffSeconds: retryBackoff, factor: retryFactor) : nil),
                                ignoreDifferences: ignored, labels: labelMap)
+            spec.clusterSelector = clusterSelector
+            spec.rollout = maxUnavailable.map(RolloutStrategy.init(maxUnavailable:))
             try source.apply(to: &spec)
             let app: AppView = try await global.client().post("/api/v1/applications", spec)
             if global.output == .json { return try printJSON(app) }
@@ -64,6 +68,8 @@ struct AppCommand: AsyncParsableCommand {
         @Option(name: .customLong("ignore-difference"), help: "GROUP/KIND[/NAME]:POINTER[,POINTER], repeatable (replaces the list).") var ignoreDifferences: [String] = []
         @Option(name: .customLong("label"), help: "Set label KEY=VALUE, repeatable.") var labels: [String] = []
         @Option(name: .customLong("remove-label"), help: "Remove label KEY, repeatable.") var removeLabels: [String] = []
+        @Option(help: "A fleet application's cluster selector.") var clusterSelector: String?
+        @Option(help: "A fleet application's rollout: count or percentage of clusters.") var maxUnavailable: String?
         @OptionGroup(title: "Rendering") var source: SourceFlags
 
         func run() async throws {
@@ -81,6 +87,8 @@ struct AppCommand: AsyncParsableCommand {
             if !ignoreDifferences.isEmpty { spec.ignoreDifferences = try ignoreDifferences.map(parseIgnoreDifference) }
             spec.labels.merge(try parseLabels(labels)) { _, new in new }
             for key in removeLabels { spec.labels[key] = nil }
+            if let clusterSelector { spec.clusterSelector = clusterSelector }
+            if let maxUnavailable { spec.rollout = RolloutStrategy(maxUnavailable: maxUnavailable) }
             try source.apply(to: &spec)
             let app: AppView = try await client.put("/api/v1/applications/\(name)", spec)
             if global.output == .json { return try printJSON(app) }
@@ -297,7 +305,8 @@ func printDetail(_ a: AppView) {
         ["Labels", a.spec.labels.isEmpty ? "-" : a.spec.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")],
         ["Source", "\(a.spec.repoURL) \(a.spec.path) @ \(a.spec.targetRevision)"],
         ["Target commit", a.targetCommit.map { "\($0.sha.prefix(8)) \($0.message.split(separator: "\n").first ?? "") (\($0.author))" } ?? "-"],
-        ["Destination", "\(a.spec.cluster)/\(a.spec.namespace)"],
+        ["Destination", a.spec.clusterSelector.map { "clusters matching \($0), namespace \(a.spec.namespace)" + (a.spec.rollout.map { "; rollout maxUnavailable \($0.maxUnavailable)" } ?? "") }
+            ?? "\(a.spec.cluster)/\(a.spec.namespace)"],
         ["Sync policy", (a.spec.syncPolicy.automated ? "Automated" + (a.spec.syncPolicy.selfHeal ? " (self-heal)" : "") + (a.spec.syncPolicy.prune ? " (prune)" : "") : "Manual")
             + (a.spec.syncPolicy.syncOptions.isEmpty ? "" : "; " + a.spec.syncPolicy.syncOptions.joined(separator: ","))],
         ["Sync status", a.sync.rawValue + (a.syncedRevision.map { " to \($0.prefix(8))" } ?? "")],
@@ -313,6 +322,13 @@ func printDetail(_ a: AppView) {
         })
     }
     if let m = a.message { print("\n\(m)") }
+    if let rows = a.destinations {
+        print("")
+        printTable(["CLUSTER", "SYNC", "HEALTH", "TARGET", "SYNCED", "OPERATION", "DEPLOYMENT", "MESSAGE"], rows.map { d in
+            [d.cluster, d.sync.rawValue, d.health.rawValue, String(d.targetRevision?.prefix(8) ?? "-"), String(d.syncedRevision?.prefix(8) ?? "-"),
+             d.operationPhase?.rawValue ?? "-", d.deployment, String((d.message ?? "").split(separator: "\n").first ?? "")]
+        })
+    }
     if !a.resources.isEmpty {
         print("")
         printTable(["GROUP", "KIND", "NAMESPACE", "NAME", "STATUS", "HEALTH", "MESSAGE"], a.resources.map { r in

@@ -5,7 +5,28 @@ import HawserProtocol
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Register, list and revoke clusters.",
-        subcommands: [Add.self, List.self, Get.self, Token.self, Revoke.self, Remove.self])
+        subcommands: [Add.self, List.self, Get.self, Set.self, Token.self, Revoke.self, Remove.self])
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a cluster's labels (fleet applications follow at once).")
+        @OptionGroup var global: GlobalOptions
+        @Argument var name: String
+        @Option(name: .customLong("label"), help: "Set label k=v (repeatable).") var labels: [String] = []
+        @Option(name: .customLong("remove-label"), help: "Remove label k (repeatable).") var removeLabels: [String] = []
+
+        func run() async throws {
+            let client = try global.client()
+            var current = (try await client.get("/api/v1/clusters/\(name)", as: ClusterView.self)).labels
+            for l in labels {
+                guard let eq = l.firstIndex(of: "=") else { throw ValidationError("--label \(l): expected key=value") }
+                current[String(l[..<eq])] = String(l[l.index(after: eq)...])
+            }
+            for key in removeLabels { current[key] = nil }
+            let c: ClusterView = try await client.put("/api/v1/clusters/\(name)", ClusterUpdateRequest(labels: current))
+            if global.output == .json { return try printJSON(c) }
+            print("Cluster \"\(c.name)\" labels: \(c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))")
+        }
+    }
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Register a cluster and print its agent's join command.")

@@ -1,0 +1,116 @@
+import Foundation
+import HawserProtocol
+import HubCore
+import KubeSim
+import Logging
+import Testing
+
+/// One application for many clusters, picked by their labels: each matching cluster gets its
+/// own deployment with per-cluster values, clusters that start matching get it without anyone
+/// acting, and clusters that stop matching lose it.
+@Suite(.serialized) struct FleetTests {
+    struct Member {
+        let sim: KubeSim
+        let agent: AgentHarness
+    }
+
+    static func join(_ h: HubHarness, _ name: String, labels: [String: String]) async throws -> Member {
+        var logger = Logger(label: "test.kubesim")
+        logger.logLevel = .warning
+        let sim = try await KubeSim.start(KubeSimConfiguration(), logger: logger)
+        let kubeconfig = tempDirectory("kubesim-\(name)") + "/kubeconfig"
+        try sim.writeKubeconfig(to: kubeconfig)
+        let agent = try AgentHarness.start(state: try await h.registerAgent(name, labels: labels), kubeconfig: kubeconfig)
+        return Member(sim: sim, agent: agent)
+    }
+
+    static func region(_ m: Member) async -> String? {
+        await m.sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "greeting")?[path: ["data", "region"]]?.stringValue
+    }
+
+    @Test func oneAppDeploysToEveryMatchingClusterWithItsOwnValues() async throws {
+        let cm = { (region: String) in "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  region: \(region)\n" }
+        let repo = try await TestRepo.create(files: ["regions/eu/cm.yaml": cm("eu"), "regions/us/cm.yaml": cm("us")])
+        let h = try await HubHarness.start()
+        let eu = try await Self.join(h, "prod-eu", labels: ["env": "prod", "region": "eu"])
+        let us = try await Self.join(h, "prod-us", labels: ["env": "prod", "region": "us"])
+        let dev = try await Self.join(h, "dev-eu", labels: ["env": "dev", "region": "eu"])
+        defer {
+            Task {
+                for m in [eu, us, dev] { await m.agent.stop() }
+                await h.stop()
+                for m in [eu, us, dev] { await m.sim.shutdown() }
+            }
+        }
+
+        let created = try await h.cli("app", "create", "greeter", "--repo", repo.path, "--path", "regions/{{cluster.labels.region}}",
+                                      "--cluster-selector", "env=prod", "--namespace", "default", "--auto-sync", "--prune")
+        #expect(created.ok, "\(created.stderr)")
+        try await eventually("each prod cluster runs its region's values") {
+            let (e, u) = (await Self.region(eu), await Self.region(us))
+            return e == "eu" && u == "us"
+        }
+        #expect(await Self.region(dev) == nil)
+        try await eventually("the fleet is Synced and Healthy") {
+            let v = try await h.hub.app(named: "greeter")
+            return v.sync == .synced && v.health == .healthy && v.destinations?.count == 2
+        }
+        let view = try await h.appView("greeter")
+        #expect(view.destinations?.map(\.cluster) == ["prod-eu", "prod-us"])
+        #expect(view.destinations?.map(\.deployment) == ["greeter.prod-eu", "greeter.prod-us"])
+        // Lists show the fleet app once, not its deployments.
+        let page = try await h.hub.appsPage(for: Principal(name: "admin"), filter: AppListFilter(), limit: 100, continue: nil)
+        #expect(page.items.map(\.spec.name) == ["greeter"])
+        #expect(page.items.first?.sync == .synced)
+        let synced = try await h.hub.appsPage(for: Principal(name: "admin"), filter: AppListFilter(sync: .synced), limit: 100, continue: nil)
+        #expect(synced.items.map(\.spec.name) == ["greeter"])
+        // One cluster's deployment is an app of its own to inspect.
+        #expect(try await h.hub.app(named: "greeter.prod-us").spec.path == "regions/us")
+        #expect(try await h.hub.app(named: "greeter.prod-us").parent == "greeter")
+
+        // A cluster that starts matching gets the app; nobody touches the app.
+        let labelled = try await h.cli("cluster", "set", "dev-eu", "--label", "env=prod")
+        #expect(labelled.ok, "\(labelled.stderr)")
+        try await eventually("the newly matching cluster runs it") { await Self.region(dev) == "eu" }
+
+        // A cluster that stops matching loses it; prune is on, so its objects go.
+        #expect(try await h.cli("cluster", "set", "prod-us", "--label", "env=staging").ok)
+        try await eventually("the cluster that left is pruned") { await Self.region(us) == nil }
+        #expect(try await h.hub.app(named: "greeter").destinations?.map(\.cluster) == ["dev-eu", "prod-eu"])
+
+        // Deleting the fleet app removes it everywhere.
+        #expect(try await h.cli("app", "delete", "greeter").ok)
+        try await eventually("deleted everywhere") {
+            let (e, d) = (await Self.region(eu), await Self.region(dev))
+            return e == nil && d == nil
+        }
+        #expect(try await h.hub.store.apps().isEmpty)
+    }
+
+    @Test func leavingWithoutPruneOrphansWithAWarningAndTemplatesMustResolve() async throws {
+        let repo = try await TestRepo.create(files: ["eu/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: greeting\ndata:\n  region: eu\n"])
+        let h = try await HubHarness.start()
+        let a = try await Self.join(h, "a", labels: ["tier": "edge", "region": "eu"])
+        defer { Task { await a.agent.stop(); await h.stop(); await a.sim.shutdown() } }
+        _ = try await h.hub.addCluster(ClusterCreateRequest(name: "b", labels: ["tier": "edge"]))  // no region label
+
+        _ = try await h.hub.createApp(AppSpec(name: "edge", repoURL: repo.path, path: "{{cluster.labels.region}}", cluster: "", namespace: "default",
+                                              syncPolicy: SyncPolicy(automated: true), clusterSelector: "tier=edge"))
+        try await eventually("deployed on a") { await Self.region(a) == "eu" }
+        let v = try await h.hub.app(named: "edge")
+        #expect(v.conditions.contains { $0.message.contains("cluster b") && $0.message.contains("no label \"region\"") }, "\(v.conditions)")
+
+        _ = try await h.hub.setClusterLabels(named: "a", labels: ["region": "eu"])
+        let after = try await h.hub.app(named: "edge")
+        #expect(after.conditions.contains { $0.type == "OrphanedResourceWarning" && $0.message.contains("cluster a no longer matches") })
+        try await Task.sleep(for: .seconds(2))
+        #expect(await Self.region(a) == "eu")  // left in place: prune is off
+
+        await #expect(throws: HubError.self) {
+            _ = try await h.hub.createApp(AppSpec(name: "both", repoURL: repo.path, path: "eu", cluster: "a", namespace: "default", clusterSelector: "tier=edge"))
+        }
+        await #expect(throws: HubError.self) {
+            _ = try await h.hub.createApp(AppSpec(name: "badsel", repoURL: repo.path, path: "eu", cluster: "", namespace: "default", clusterSelector: "tier in (edge"))
+        }
+    }
+}

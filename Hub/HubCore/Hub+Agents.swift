@@ -95,6 +95,11 @@ extension Hub {
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
         await publishApp(app.name)
+        if let parent = app.parent, report.health == .healthy, report.sync == .synced,
+           previous?.health != HealthStatusCode.healthy.rawValue || previous?.observedGeneration != report.observedGeneration {
+            let hub = self
+            Task { await hub.advanceRollout(parent) }
+        }
         if let op = report.operation, op.phase != .running, !Self.sameOperation(op, previous?.operation) {
             await auditDeployment(app, cluster: connection.cluster.name, op)
             notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)

@@ -302,6 +302,15 @@ extension Hub {
             }
             let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)
             let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
+            // A fleet's rollout: this cluster waits while enough others run a revision that has
+            // not reported Healthy yet; what it runs stays assigned. First deployments never wait.
+            if changed, let previous, previous.revision != nil, let hold = try await rolloutHold(app) {
+                var r = previous  // its target stays the commit it runs until its turn
+                r.conditions = [hold]
+                r.renderedAt = now()
+                try await store.saveRender(r)
+                return previous.conditions != [hold]
+            }
             let generation = changed ? (previous?.generation ?? 0) + 1 : previous!.generation
             let record = AppRenderRecord(appName: app.name, revision: output.commit.sha, commit: RenderedCommit(output.commit), manifests: manifests, manifestsDigest: digest, conditions: [], renderedAt: now(), generation: generation)
             try await store.saveRender(record)

@@ -191,4 +191,42 @@ extension Hub {
         }
         return out
     }
+
+    // MARK: Rollout
+
+    static let rolloutWaiting = "RolloutWaiting"
+
+    /// Why `deployment` may not take its new revision now, or nil when it may: its fleet app's
+    /// `maxUnavailable` clusters already run a revision that has not reported Synced and
+    /// Healthy. Deployments render one after another (the refresh queue), so the count is
+    /// always up to date when it is read.
+    func rolloutHold(_ deployment: AppRecord) async throws -> AppCondition? {
+        guard let parentName = deployment.parent, let parent = try await store.app(named: parentName), let rollout = parent.rollout else { return nil }
+        let siblings = try await store.deploymentStatusRows(parents: [parentName])
+        guard let limit = rollout.limit(total: siblings.count) else { return nil }
+        let updating = siblings.filter { row in
+            guard row.name != deployment.name else { return false }
+            let (sync, health) = Self.effectiveStatus(sync: row.sync, health: row.health, observedGeneration: row.observedGeneration,
+                                                      generation: row.generation, rendered: row.rendered)
+            return !(sync == .synced && health == .healthy)
+        }
+        guard updating.count >= limit else { return nil }
+        let names = updating.map { $0.cluster }.sorted()
+        return AppCondition(type: Self.rolloutWaiting, message:
+            "waiting for the rollout: \(updating.count) cluster\(updating.count == 1 ? "" : "s") (\(names.prefix(5).joined(separator: ", "))\(names.count > 5 ? ", …" : "")) not yet Synced and Healthy, maxUnavailable \(rollout.maxUnavailable)")
+    }
+
+    /// A deployment reported Synced and Healthy: the clusters its rollout held back try again.
+    func advanceRollout(_ parentName: String) async {
+        guard let parent = try? await store.app(named: parentName), parent.rollout != nil else { return }
+        // One step at a time per fleet app: two reports at once must not both open the gate.
+        _ = try? await refreshQueue.run("rollout:" + parentName) { [self] in
+            for child in try await store.children(of: parentName) {
+                guard let r = try await store.render(app: child.name), r.conditions.contains(where: { $0.type == Self.rolloutWaiting }) else { continue }
+                do { try await poll(appNamed: child.name) } catch {
+                    logger.warning("rollout step failed", metadata: ["app": "\(child.name)", "error": "\(error)"])
+                }
+            }
+        }
+    }
 }

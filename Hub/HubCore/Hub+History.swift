@@ -5,8 +5,12 @@ import HubStore
 /// Deployment history and rollback (Argo CD's `app history` and `app rollback`).
 extension Hub {
     public func history(appNamed name: String) async throws -> [HistoryEntry] {
-        _ = try await requireApp(name)
-        return try await store.history(app: name).map { Self.entry($0) }
+        let app = try await requireApp(name)
+        guard app.isFleet else { return try await store.history(app: name).map { Self.entry($0) } }
+        // A fleet app's history is its deployments', newest first, each naming its cluster.
+        var all: [HistoryRecord] = []
+        for d in try await store.children(of: name) { all += try await store.history(app: d.name) }
+        return all.sorted { ($0.deployedAt, $0.id ?? 0) > ($1.deployedAt, $1.id ?? 0) }.map { Self.entry($0) }
     }
 
     /// The newest deployments across every app the caller may read ("who deployed what where",
@@ -43,6 +47,14 @@ extension Hub {
     /// agent is told to sync. It lasts until the next manual sync or change of the app.
     public func rollback(appNamed name: String, to id: Int64, by p: Principal) async throws -> (view: AppView, disabledAutoSync: Bool) {
         let app = try await requireApp(name)
+        if app.isFleet {
+            // A fleet app's history entry belongs to one cluster's deployment: roll that one back.
+            for d in try await store.children(of: name) where try await store.history(app: d.name).contains(where: { $0.id == id }) {
+                let done = try await rollback(appNamed: d.name, to: id, by: p)
+                return (try await view(try await requireApp(name)), done.disabledAutoSync)
+            }
+            throw HubError(.notFound, "application \(name) has no history entry \(id) on any of its clusters; `hawser app history \(name)` lists them")
+        }
         guard let entry = try await store.history(app: name).first(where: { $0.id == id }) else {
             throw HubError(.notFound, "application \(name) has no history entry \(id); `hawser app history \(name)` lists them")
         }

@@ -14,10 +14,12 @@ import Testing
         let agent: AgentHarness
     }
 
-    static func join(_ h: HubHarness, _ name: String, labels: [String: String]) async throws -> Member {
+    static func join(_ h: HubHarness, _ name: String, labels: [String: String], readyDelay: Duration = .zero) async throws -> Member {
         var logger = Logger(label: "test.kubesim")
         logger.logLevel = .warning
-        let sim = try await KubeSim.start(KubeSimConfiguration(), logger: logger)
+        var config = KubeSimConfiguration()
+        config.deploymentReadyDelay = readyDelay
+        let sim = try await KubeSim.start(config, logger: logger)
         let kubeconfig = tempDirectory("kubesim-\(name)") + "/kubeconfig"
         try sim.writeKubeconfig(to: kubeconfig)
         let agent = try AgentHarness.start(state: try await h.registerAgent(name, labels: labels), kubeconfig: kubeconfig)
@@ -112,5 +114,39 @@ import Testing
         await #expect(throws: HubError.self) {
             _ = try await h.hub.createApp(AppSpec(name: "badsel", repoURL: repo.path, path: "eu", cluster: "", namespace: "default", clusterSelector: "tier in (edge"))
         }
+    }
+
+    @Test func aRolloutUpdatesAtMostMaxUnavailableClustersAtOnce() async throws {
+        let repo = try await TestRepo.create(files: ["web/web.yaml": Fixtures.deployment(image: "registry.k8s.io/pause:3.9")])
+        let h = try await HubHarness.start()
+        var joined: [Member] = []
+        for name in ["r1", "r2", "r3"] { joined.append(try await Self.join(h, name, labels: ["ring": "one"], readyDelay: .seconds(2))) }
+        let members = joined
+        defer { Task { for m in members { await m.agent.stop() }; await h.stop(); for m in members { await m.sim.shutdown() } } }
+        _ = try await h.hub.createApp(AppSpec(name: "web", repoURL: repo.path, path: "web", cluster: "", namespace: "default",
+                                              syncPolicy: SyncPolicy(automated: true), clusterSelector: "ring=one",
+                                              rollout: RolloutStrategy(maxUnavailable: "1")))
+        try await eventually("first deployment everywhere, Healthy", timeout: .seconds(30)) {
+            let v = try await h.hub.app(named: "web")
+            return v.health == .healthy && v.sync == .synced && v.destinations?.count == 3
+        }
+
+        let next = try await repo.commit(["web/web.yaml": Fixtures.deployment(image: "registry.k8s.io/pause:3.10")], message: "new image")
+        await h.hub.refreshAll()
+        // One cluster takes the new commit; the other two wait for it to be Healthy.
+        let rows = try #require(try await h.hub.app(named: "web").destinations)
+        #expect(rows.filter { $0.targetRevision == next }.count == 1, "\(rows)")
+        #expect(rows.filter { ($0.message ?? "").contains("waiting for the rollout") }.count == 2, "\(rows)")
+        var maxAtOnce = 0
+        try await eventually("every cluster runs the new commit", timeout: .seconds(40)) {
+            let images = await members.asyncMap { m in
+                await m.sim.object(apiVersion: "apps/v1", kind: "Deployment", namespace: "default", name: "web")?[path: ["spec", "template", "spec", "containers"]]
+            }
+            let rows = try await h.hub.app(named: "web").destinations ?? []
+            let updating = rows.filter { $0.targetRevision == next && !($0.health == .healthy && $0.sync == .synced) }.count
+            maxAtOnce = max(maxAtOnce, updating)
+            return rows.allSatisfy { $0.targetRevision == next && $0.health == .healthy && $0.sync == .synced } && images.allSatisfy { "\($0 as Any)".contains("3.10") }
+        }
+        #expect(maxAtOnce <= 1)
     }
 }

@@ -15,7 +15,8 @@ enum ApplicationPage {
         let maySync = try await hub.can(caller, .sync, .applications, object)
         let mayRollback = try await hub.can(caller, .rollback, .applications, object)
         let history = try await hub.history(appNamed: name)
-        let cluster: ClusterView? = try await hub.can(caller, .get, .clusters, app.spec.cluster) ? try? await hub.cluster(named: app.spec.cluster) : nil
+        let cluster: ClusterView? = app.spec.cluster.isEmpty ? nil
+            : try await hub.can(caller, .get, .clusters, app.spec.cluster) ? try? await hub.cluster(named: app.spec.cluster) : nil
         let spec = app.spec
 
         var buttons: [HTML] = ["<button type=\"button\" data-action=\"refresh\" data-app=\"\(name)\" id=\"refresh\">Refresh</button>"]
@@ -35,21 +36,38 @@ enum ApplicationPage {
             <dt>Project</dt><dd id="fact-project">\(spec.project)</dd>
             <dt>Source</dt><dd id="fact-source"><code>\(spec.repoURL)</code> · path <code>\(spec.path)</code> · revision <code>\(spec.targetRevision)</code></dd>
             <dt>Target commit</dt><dd id="fact-commit">\(commit)</dd>
-            <dt>Destination</dt><dd id="fact-destination">\(spec.cluster) / \(spec.namespace)</dd>
+            <dt>Destination</dt><dd id="fact-destination">\(spec.clusterSelector.map { "clusters matching \($0)" } ?? spec.cluster) / \(spec.namespace)\(spec.rollout.map { " · rollout maxUnavailable \($0.maxUnavailable)" } ?? "")</dd>
             <dt>Labels</dt><dd>\(Layout.labels(spec.labels))</dd>
             <dt>Sync policy</dt><dd id="fact-policy">\(policyText)</dd>
             <dt>Last operation</dt><dd id="fact-operation">\(operation)</dd>
             </dl>
             """
 
-        // Per destination cluster: a fleet app has several rows; today's apps have one.
-        let clusterRow: HTML = """
-            <tr data-cluster="\(spec.cluster)">
-            <td>\(cluster.map { c in "<span class=\"dot\(c.connected ? " on" : "")\"></span>" as HTML } ?? "")\(spec.cluster)</td><td>\(spec.namespace)</td>
-            <td data-field="sync">\(Layout.syncBadge(app.sync))</td><td data-field="health">\(Layout.healthBadge(app.health))</td>
-            <td>\(Layout.shortSHA(app.syncedRevision))</td><td>\(app.operationPhase?.rawValue ?? "–")</td><td>\(Layout.time(app.reportedAt, now: now))</td>
-            </tr>
-            """
+        // Per destination cluster: a fleet app has a row per matching cluster, each linking to
+        // that cluster's deployment; a single-cluster app has one.
+        let clusterRow: HTML
+        if let destinations = app.destinations {
+            var rows: [HTML] = []
+            for d in destinations {
+                rows.append("""
+                    <tr data-cluster="\(d.cluster)">
+                    <td>\(Layout.appLink(d.deployment))</td><td>\(spec.namespace)</td>
+                    <td data-field="sync">\(Layout.syncBadge(d.sync))</td><td data-field="health">\(Layout.healthBadge(d.health))</td>
+                    <td>\(Layout.shortSHA(d.syncedRevision))</td><td>\(d.operationPhase?.rawValue ?? "–")</td><td>\(Layout.time(d.reportedAt, now: now))</td>
+                    </tr>
+                    """)
+                if let m = d.message { rows.append("<tr class=\"note\"><td colspan=\"7\" class=\"muted\">\(m)</td></tr>") }
+            }
+            clusterRow = "\(rows)"
+        } else {
+            clusterRow = """
+                <tr data-cluster="\(spec.cluster)">
+                <td>\(cluster.map { c in "<span class=\"dot\(c.connected ? " on" : "")\"></span>" as HTML } ?? "")\(spec.cluster)</td><td>\(spec.namespace)</td>
+                <td data-field="sync">\(Layout.syncBadge(app.sync))</td><td data-field="health">\(Layout.healthBadge(app.health))</td>
+                <td>\(Layout.shortSHA(app.syncedRevision))</td><td>\(app.operationPhase?.rawValue ?? "–")</td><td>\(Layout.time(app.reportedAt, now: now))</td>
+                </tr>
+                """
+        }
         let conditions: [HTML] = app.conditions.map { c in
             "<p class=\"notice \(c.type.hasSuffix("Warning") ? "warn" : "error")\" data-condition=\"\(c.type)\"><strong>\(c.type)</strong>: \(c.message)</p>"
         }

@@ -126,7 +126,7 @@ final class LinkDelegate: HubLinkDelegate {
 
     func hello() async -> Hello {
         Hello(protocolVersions: ProtocolVersion.supported, agentVersion: AgentVersion.current, clusterId: identity.clusterId,
-              kubernetesVersion: kubernetesVersion.withLock { $0 }, lastApplied: await reconciler.lastApplied())
+              kubernetesVersion: kubernetesVersion.withLock { $0 }, lastApplied: await reconciler.lastApplied(), bundles: await reconciler.bundles())
     }
 
     func connected(_ welcome: Welcome, sender: FrameSender) async {

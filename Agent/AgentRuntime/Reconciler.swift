@@ -103,8 +103,13 @@ public actor Reconciler {
     /// (so the hub resends only newer ones) and the revision last applied.
     public func lastApplied() -> [String: AppliedRevision] {
         snapshot.assignments.mapValues { a in
-            AppliedRevision(revision: snapshot.applied[a.appId]?.revision ?? "", generation: a.generation)
+            AppliedRevision(revision: snapshot.applied[a.appId]?.revision ?? "", generation: a.generation, bundle: a.bundle)
         }
+    }
+
+    /// The bundles this agent holds, for `hello`.
+    public func bundles() -> [String] {
+        Array(Set(snapshot.assignments.values.compactMap(\.bundle))).sorted()
     }
 
     public func connected(_ sender: FrameSender) async {
@@ -118,7 +123,19 @@ public actor Reconciler {
         sender = nil
     }
 
-    public func assign(_ a: Assignment) {
+    public func assign(_ received: Assignment) async {
+        var a = received
+        if a.manifestsOmitted {
+            // The hub named a bundle this agent holds (for this app or another): take its
+            // manifests from there. If it is gone, say so; the hub sends the manifests.
+            guard let bundle = a.bundle, let holder = snapshot.assignments.values.first(where: { $0.bundle == bundle && !$0.manifestsOmitted }) else {
+                logger.warning("assignment names a bundle this agent does not hold; asking for the manifests", metadata: ["app": "\(a.appId)", "bundle": "\(a.bundle?.prefix(12) ?? "none")"])
+                try? await sender?.send(.error(ProtocolError(.bundleMissing, "bundle \(a.bundle ?? "none") is not held here; send the manifests", appId: a.appId)))
+                return
+            }
+            a.manifests = holder.manifests
+            a.manifestsOmitted = false
+        }
         snapshot.assignments[a.appId] = a
         persist()
         logger.info("assignment received", metadata: ["app": "\(a.appId)", "revision": "\(a.revision.prefix(8))", "generation": "\(a.generation)", "objects": "\(a.manifests.count)"])

@@ -17,6 +17,11 @@ actor AgentSessions {
     private var sessions: [String: any AgentSession] = [:]
     private var tokens: [String: Int] = [:]
     private var nextToken = 0
+    /// Per cluster whose agent speaks bundles: the bundle each of its apps holds, as of the
+    /// frames sent so far (frames arrive in order, so this is what the agent will hold).
+    private var held: [String: [String: String]] = [:]
+    /// Assignments sent without their manifests, since start (for metrics and tests).
+    private(set) var bundlesReused = 0
 
     /// Registers `session`, returning a token to pass to `remove` and the session it replaced.
     func add(_ session: any AgentSession) -> (token: Int, replaced: (any AgentSession)?) {
@@ -33,7 +38,30 @@ actor AgentSessions {
         guard tokens[clusterId] == token else { return false }
         sessions[clusterId] = nil
         tokens[clusterId] = nil
+        held[clusterId] = nil
         return true
+    }
+
+    /// The agent said in `hello` which bundle each of its apps holds.
+    func startBundles(clusterId: String, held apps: [String: String]) { held[clusterId] = apps }
+
+    /// The assignment as it should go out: without its manifests when the agent already holds
+    /// its bundle. Records that the app will hold it.
+    func outgoing(_ a: Assignment, clusterId: String) -> Assignment {
+        guard var apps = held[clusterId], let bundle = a.bundle else { return a }
+        let has = apps.values.contains(bundle)
+        apps[a.appId] = bundle
+        held[clusterId] = apps
+        if has { bundlesReused += 1 }
+        return has ? a.withoutManifests() : a
+    }
+
+    /// The app was withdrawn from the cluster: its bundle goes with it.
+    func released(appId: String, clusterId: String) { held[clusterId]?[appId] = nil }
+
+    /// The agent lacks a bundle the hub thought it held: no app holds it any more.
+    func forget(bundle: String, clusterId: String) {
+        held[clusterId] = held[clusterId]?.filter { $0.value != bundle }
     }
 
     func session(for clusterId: String) -> (any AgentSession)? { sessions[clusterId] }

@@ -34,13 +34,16 @@ extension Hub {
             $0.kubernetesVersion = hello.kubernetesVersion
             $0.lastSeenAddress = peer
         }) ?? cluster
+        if hello.bundles != nil {
+            await sessions.startBundles(clusterId: cluster.id, held: hello.lastApplied.compactMapValues(\.bundle))
+        }
         var catchUp: [Frame] = []
         let apps = (try? await store.apps(cluster: cluster.name)) ?? []
         for app in apps {
             guard let r = try? await store.render(app: app.name), r.revision != nil,
                   let project = try? await store.project(named: app.project) else { continue }
             if hello.lastApplied[app.wireID]?.generation != r.generation {
-                catchUp.append(.assignment(Self.assignment(app, r, project: project)))
+                catchUp.append(.assignment(await sessions.outgoing(Self.assignment(app, r, project: project), clusterId: cluster.id)))
             }
         }
         let known = Set(apps.map(\.wireID))
@@ -49,6 +52,7 @@ extension Hub {
             let deploymentCascade = await tombstones.cascade(for: Self.deploymentName(gone, cluster: cluster.name))
             let appCascade = await tombstones.cascade(for: gone)
             let cascade = deploymentCascade || appCascade
+            await sessions.released(appId: gone, clusterId: cluster.id)
             catchUp.append(.unassign(Unassign(appId: gone, cascade: cascade)))
         }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
@@ -66,6 +70,26 @@ extension Hub {
         logger.notice("agent disconnected", metadata: ["cluster": "\(connection.cluster.name)", "reason": "\(reason)"])
         await audit(Principal(name: "agent:\(connection.cluster.name)"), "disconnect", "clusters", connection.cluster.name, outcome: "succeeded", detail: reason)
     }
+
+    /// The agent lacked the bundle an assignment named (its disk was wiped, say): forget that
+    /// it holds it and send the assignment whole.
+    public func bundleMissing(_ connection: Connection, appId: String) async {
+        let cluster = connection.cluster
+        guard var app = try? await store.app(named: appId) else { return }
+        if app.isFleet {
+            guard let d = try? await store.app(named: Self.deploymentName(appId, cluster: cluster.name)) else { return }
+            app = d
+        }
+        guard app.cluster == cluster.name, let r = try? await store.render(app: app.name), r.revision != nil,
+              let project = try? await store.project(named: app.project), let session = await sessions.session(for: cluster.id) else { return }
+        let assignment = Self.assignment(app, r, project: project)
+        if let bundle = assignment.bundle { await sessions.forget(bundle: bundle, clusterId: cluster.id) }
+        logger.notice("agent lacks a bundle; sending the manifests", metadata: ["cluster": "\(cluster.name)", "app": "\(appId)"])
+        await session.send(.assignment(await sessions.outgoing(assignment, clusterId: cluster.id)))
+    }
+
+    /// Assignments sent without manifests because the agent held their bundle.
+    public func bundlesReused() async -> Int { await sessions.bundlesReused }
 
     public func agentHeartbeat(_ connection: Connection) async {
         _ = try? await store.updateCluster(id: connection.cluster.id) { $0.lastHeartbeat = self.now() }

@@ -148,6 +148,7 @@ extension Hub {
         for d in deployments {
             await tombstones.record(d.name, cascade: cascade)
             if let c = try await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
+                await sessions.released(appId: d.wireID, clusterId: c.id)
                 await session.send(.unassign(Unassign(appId: d.wireID, cascade: cascade)))
             }
         }
@@ -317,7 +318,7 @@ extension Hub {
             if changed {
                 logger.info("new desired state", metadata: ["app": "\(app.name)", "revision": "\(output.commit.sha.prefix(8))", "generation": "\(generation)"])
                 if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
-                    await session.send(.assignment(Self.assignment(app, record, project: project)))
+                    await session.send(.assignment(await sessions.outgoing(Self.assignment(app, record, project: project), clusterId: c.id)))
                 }
             }
             return changed || !(previous?.conditions.isEmpty ?? true)
@@ -358,7 +359,8 @@ extension Hub {
             appId: app.wireID, project: app.project, revision: r.revision ?? "", generation: r.generation, manifests: r.manifests,
             syncPolicy: syncPolicy(app), destinationNamespace: app.namespace, ignoreDifferences: app.ignoreDifferences,
             projectRules: project.spec.rules(project: project.name, cluster: app.cluster),
-            syncWindows: project.spec.syncWindows.filter { $0.applies(app: app.wireID, namespace: app.namespace, cluster: app.cluster) })
+            syncWindows: project.spec.syncWindows.filter { $0.applies(app: app.wireID, namespace: app.namespace, cluster: app.cluster) },
+            bundle: r.manifestsDigest.split(separator: "/").first.map(String.init))
     }
 
     // MARK: View

@@ -114,6 +114,7 @@ extension Hub {
             try await store.deleteApp(named: gone.name)
             await tombstones.record(gone.name, cascade: parent.prune)
             if let c = try await store.cluster(named: clusterName), let session = await sessions.session(for: c.id) {
+                await sessions.released(appId: parent.name, clusterId: c.id)
                 await session.send(.unassign(Unassign(appId: parent.name, cascade: parent.prune)))
             }
             logger.notice("fleet deployment removed", metadata: ["app": "\(name)", "cluster": "\(clusterName)", "prune": "\(parent.prune)"])

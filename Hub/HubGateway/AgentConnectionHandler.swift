@@ -123,7 +123,11 @@ struct AgentConnectionHandler {
                 logger.info("agent said bye", metadata: ["reason": "\(bye.reason)"])
                 return
             case .error(let e):
-                logger.warning("agent reported an error", metadata: ["error": "\(e)"])
+                if e.code == .bundleMissing, let appId = e.appId {
+                    await hub.bundleMissing(connection, appId: appId)
+                } else {
+                    logger.warning("agent reported an error", metadata: ["error": "\(e)"])
+                }
             case .unknown(let type):
                 logger.warning("ignoring unknown frame type (newer agent?)", metadata: ["type": "\(type)"])
             case .hello, .welcome, .join, .assignment, .unassign, .command, .certificate:

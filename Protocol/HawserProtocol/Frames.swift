@@ -23,8 +23,13 @@ public struct Hello: Codable, Sendable, Hashable {
     public var kubernetesVersion: String?
     /// What the agent last applied, per application: lets the hub resend only what changed.
     public var lastApplied: [String: AppliedRevision]
+    /// Digests of the manifest bundles the agent holds (`Assignment.bundle`). Present when the
+    /// agent accepts assignments that name a bundle instead of carrying it; absent from agents
+    /// that predate bundles, which always get the manifests.
+    public var bundles: [String]?
 
-    public init(protocolVersions: [Int], agentVersion: String, clusterId: String, kubernetesVersion: String?, lastApplied: [String: AppliedRevision]) {
+    public init(protocolVersions: [Int], agentVersion: String, clusterId: String, kubernetesVersion: String?, lastApplied: [String: AppliedRevision], bundles: [String]? = nil) {
+        self.bundles = bundles
         self.protocolVersions = protocolVersions
         self.agentVersion = agentVersion
         self.clusterId = clusterId
@@ -36,9 +41,12 @@ public struct Hello: Codable, Sendable, Hashable {
 public struct AppliedRevision: Codable, Sendable, Hashable {
     public var revision: String
     public var generation: Int
-    public init(revision: String, generation: Int) {
+    /// The bundle of the assignment held (`Assignment.bundle`).
+    public var bundle: String?
+    public init(revision: String, generation: Int, bundle: String? = nil) {
         self.revision = revision
         self.generation = generation
+        self.bundle = bundle
     }
 }
 
@@ -98,6 +106,13 @@ public struct Assignment: Codable, Sendable, Hashable {
     /// commit (e.g. after an app edit) is still recognised as new.
     public var generation: Int
     public var manifests: [Manifest]
+    /// Content address of `manifests` (SHA-256 of their canonical JSON). The hub leaves
+    /// `manifests` out (`manifestsOmitted`) when the agent already holds this bundle, from an
+    /// earlier generation or another application: a settings change or a reconnect re-sends
+    /// a few hundred bytes, not megabytes.
+    public var bundle: String?
+    /// True when `manifests` was left out: the agent takes them from the bundle it holds.
+    public var manifestsOmitted: Bool
     public var syncPolicy: SyncPolicy
     public var destinationNamespace: String
     /// Fields the comparison ignores (Argo CD's `ignoreDifferences`).
@@ -108,7 +123,10 @@ public struct Assignment: Codable, Sendable, Hashable {
     /// The project's sync windows that apply to this app; automated syncs wait outside them.
     public var syncWindows: [SyncWindow]
 
-    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String, ignoreDifferences: [IgnoreDifference] = [], projectRules: ProjectRules? = nil, syncWindows: [SyncWindow] = []) {
+    public init(appId: String, project: String, revision: String, generation: Int, manifests: [Manifest], syncPolicy: SyncPolicy, destinationNamespace: String, ignoreDifferences: [IgnoreDifference] = [], projectRules: ProjectRules? = nil, syncWindows: [SyncWindow] = [],
+                bundle: String? = nil) {
+        self.bundle = bundle
+        self.manifestsOmitted = false
         self.projectRules = projectRules
         self.syncWindows = syncWindows
         self.appId = appId
@@ -127,12 +145,49 @@ public struct Assignment: Codable, Sendable, Hashable {
         project = try c.decode(String.self, forKey: .project)
         revision = try c.decode(String.self, forKey: .revision)
         generation = try c.decode(Int.self, forKey: .generation)
-        manifests = try c.decode([Manifest].self, forKey: .manifests)
+        bundle = try c.decodeIfPresent(String.self, forKey: .bundle)
+        if let listed = try c.decodeIfPresent([Manifest].self, forKey: .manifests) {
+            manifests = listed
+            manifestsOmitted = false
+        } else {
+            guard bundle != nil else {
+                throw DecodingError.keyNotFound(CodingKeys.manifests, .init(codingPath: c.codingPath, debugDescription: "an assignment needs manifests or a bundle"))
+            }
+            manifests = []
+            manifestsOmitted = true
+        }
         syncPolicy = try c.decode(SyncPolicy.self, forKey: .syncPolicy)
         destinationNamespace = try c.decode(String.self, forKey: .destinationNamespace)
         ignoreDifferences = try c.decodeIfPresent([IgnoreDifference].self, forKey: .ignoreDifferences) ?? []
         projectRules = try c.decodeIfPresent(ProjectRules.self, forKey: .projectRules)
         syncWindows = try c.decodeIfPresent([SyncWindow].self, forKey: .syncWindows) ?? []
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case appId, project, revision, generation, manifests, bundle, syncPolicy, destinationNamespace, ignoreDifferences, projectRules, syncWindows
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(appId, forKey: .appId)
+        try c.encode(project, forKey: .project)
+        try c.encode(revision, forKey: .revision)
+        try c.encode(generation, forKey: .generation)
+        if !manifestsOmitted { try c.encode(manifests, forKey: .manifests) }
+        try c.encodeIfPresent(bundle, forKey: .bundle)
+        try c.encode(syncPolicy, forKey: .syncPolicy)
+        try c.encode(destinationNamespace, forKey: .destinationNamespace)
+        try c.encode(ignoreDifferences, forKey: .ignoreDifferences)
+        try c.encodeIfPresent(projectRules, forKey: .projectRules)
+        try c.encode(syncWindows, forKey: .syncWindows)
+    }
+
+    /// The same assignment naming its bundle only.
+    public func withoutManifests() -> Assignment {
+        var copy = self
+        copy.manifests = []
+        copy.manifestsOmitted = true
+        return copy
     }
 }
 
@@ -260,13 +315,18 @@ public struct ProtocolError: Codable, Sendable, Hashable, Error, CustomStringCon
         case certificateSuperseded = "certificate_superseded"
         case certificateRequired = "certificate_required"
         case heartbeatTimeout = "heartbeat_timeout"
+        /// An assignment named a bundle the agent does not hold; the hub resends it whole.
+        case bundleMissing = "bundle_missing"
         case `internal` = "internal"
     }
     public var code: Code
     public var message: String
-    public init(_ code: Code, _ message: String) {
+    /// The application an error is about, when it is about one (`bundle_missing`).
+    public var appId: String?
+    public init(_ code: Code, _ message: String, appId: String? = nil) {
         self.code = code
         self.message = message
+        self.appId = appId
     }
     public var description: String { "\(code.rawValue): \(message)" }
 }

@@ -170,3 +170,23 @@ enum Vectors {
         #expect(original == reencoded, "\(file) does not round-trip field for field")
     }
 }
+
+/// An assignment that names a bundle instead of carrying manifests.
+@Suite struct BundleFrameTests {
+    @Test func anAssignmentWithoutManifestsNamesItsBundle() throws {
+        let full = Assignment(appId: "guestbook", project: "default", revision: "4f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39", generation: 4,
+                              manifests: [Manifest(source: "cm.yaml", line: 1, object: .object(["kind": .string("ConfigMap")]))],
+                              syncPolicy: SyncPolicy(), destinationNamespace: "guestbook", bundle: "ab12")
+        let slim = full.withoutManifests()
+        let json = String(decoding: try JSONEncoder().encode(slim), as: UTF8.self)
+        #expect(!json.contains("\"manifests\"") && json.contains("\"bundle\":\"ab12\""))
+        let decoded = try JSONDecoder().decode(Assignment.self, from: Data(json.utf8))
+        #expect(decoded.manifestsOmitted && decoded.manifests.isEmpty && decoded.bundle == "ab12")
+        // With manifests, as every hub sent before bundles existed.
+        let whole = try JSONDecoder().decode(Assignment.self, from: try JSONEncoder().encode(full))
+        #expect(!whole.manifestsOmitted && whole.manifests.count == 1)
+        // Neither manifests nor a bundle: not an assignment.
+        let broken = json.replacingOccurrences(of: "\"bundle\":\"ab12\",", with: "").replacingOccurrences(of: ",\"bundle\":\"ab12\"", with: "")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(Assignment.self, from: Data(broken.utf8)) }
+    }
+}

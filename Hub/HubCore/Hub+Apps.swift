@@ -382,12 +382,20 @@ extension Hub {
         }
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
+        var warnings: [AppCondition] = []
+        if let sha = render?.revision {
+            let branch = a.targetRevision == "HEAD" ? (await mirrors.status(a.repoURL).result?.defaultBranch ?? "") : a.targetRevision
+            if let lost = await mirrors.forcePush(a.repoURL, branch: branch, commit: sha) {
+                warnings.append(AppCondition(type: "ForcePushWarning", message:
+                    "branch \(branch) was force-pushed: commit \(lost.prefix(8)) is no longer in its history, and \(sha.prefix(8)) replaced it; if that was not intended, push the lost commit back (git push origin \(lost.prefix(12)):\(branch.replacingOccurrences(of: "refs/heads/", with: "")))"))
+            }
+        }
         let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,
                                                   generation: render?.generation, rendered: render?.revision != nil)
         return AppView(
             spec: spec, targetCommit: render?.commit.map(CommitInfo.init), syncedRevision: status?.revision,
             sync: sync, health: health,
-            conditions: (render?.conditions ?? []) + (status?.conditions ?? []) + (a.rollback.map { pin in
+            conditions: (render?.conditions ?? []) + warnings + (status?.conditions ?? []) + (a.rollback.map { pin in
                 [AppCondition(type: "RolledBack", message: "rolled back to \(pin.revision.prefix(8)) (history \(pin.historyID)) by \(pin.by) at \(WireJSON.formatDate(pin.at)); auto-sync is off; `hawser app sync \(a.name)` returns to \(a.targetRevision)")]
             } ?? []),
             resources: status?.resources ?? [],

@@ -28,6 +28,9 @@ actor RepoMirrors {
     let threadPool: NIOThreadPool
     let timeout: Duration
     private var states: [String: State] = [:]
+    /// Branches rewritten by a force push, per repository: ref to (commit that left its
+    /// history, commit it points at now). Kept until the branch moves again.
+    private var forcePushes: [String: [String: (lost: String, now: String)]] = [:]
     /// Fetches performed since start (the benchmark's "one fetch per repository" figure).
     private(set) var fetchCount = 0
 
@@ -66,6 +69,13 @@ actor RepoMirrors {
         let key = RepoURL.normalized(url)
         if case .success = states[key]?.last { return }
         _ = try await fetch(url, since: .now, credentials: credentials)
+    }
+
+    /// The force push that put `commit` on `branch`, if one did.
+    func forcePush(_ url: String, branch: String, commit: String) -> String? {
+        let ref = branch.hasPrefix("refs/") ? branch : "refs/heads/" + branch
+        guard let note = forcePushes[RepoURL.normalized(url)]?[ref], note.now == commit else { return nil }
+        return note.lost
     }
 
     func status(_ url: String) -> Status {
@@ -107,6 +117,12 @@ actor RepoMirrors {
         states[key, default: State()].lastStarted = started
         states[key, default: State()].last = result
         states[key, default: State()].lastFetchedAt = Date()
+        if case .success(let r) = result {
+            var notes = forcePushes[key] ?? [:]
+            for (ref, now) in r.refs where notes[ref] != nil && notes[ref]?.now != now { notes[ref] = nil }
+            for (ref, lost) in r.forcedUpdates { notes[ref] = (lost, r.refs[ref] ?? "") }
+            forcePushes[key] = notes
+        }
         return try result.get()
     }
 }

@@ -159,7 +159,7 @@ import Testing
         let repo = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: one\n"])
         try await repo.git(["branch", "feature"])
         let first = try await repo.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
-        try await repo.commit(["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: two\n"], message: "two")
+        let second = try await repo.commit(["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: two\n"], message: "two")
         let h = try await HubHarness.start()
         defer { Task { await h.stop() } }
         _ = try await h.hub.addCluster(ClusterCreateRequest(name: "c1"))
@@ -176,8 +176,10 @@ import Testing
         let feat = try await h.hub.app(named: "feat")
         #expect(feat.conditions.contains { $0.type == "ComparisonError" && $0.message.contains("\"feature\"") && $0.message.contains("no branch") }, "\(feat.conditions)")
         #expect(try await h.hub.store.render(app: "feat")?.revision == first)
-        // The force-pushed branch: its new commit.
-        #expect(try await h.hub.app(named: "trunk").targetCommit?.sha == rewritten)
+        // The force-pushed branch: its new commit, and a warning naming the commit that left.
+        let trunk = try await h.hub.app(named: "trunk")
+        #expect(trunk.targetCommit?.sha == rewritten)
+        #expect(trunk.conditions.contains { $0.type == "ForcePushWarning" && $0.message.contains("force-pushed") && $0.message.contains(String(second.prefix(8))) }, "\(trunk.conditions)")
     }
 
     @Test func aSignedPushWebhookRefreshesAtOnceAndAnUnsignedOneIsRefused() async throws {

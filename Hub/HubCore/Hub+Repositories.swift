@@ -148,9 +148,7 @@ extension Hub {
         let result: GitFetchResult
         do {
             result = try await mirrors.fetch(url, since: since, credentials: { [self] in try await credentials(for: url) })
-            metrics.fetched(result: "succeeded")
         } catch {
-            metrics.fetched(result: "failed")
             metrics.error("git")
             logger.warning("fetch failed", metadata: ["repo": "\(url)", "apps": "\(apps.count)", "error": "\(error)"])
             for app in apps {

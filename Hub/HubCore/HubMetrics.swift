@@ -11,6 +11,8 @@ public final class HubMetrics: Sendable {
     public let registry = MetricsRegistry(durationBuckets: [
         "hawser_render_duration_seconds": [.milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
                                            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60)],
+        "hawser_git_fetch_duration_seconds": [.milliseconds(10), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500),
+                                              .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(120)],
         "hawser_http_request_duration_seconds": [.milliseconds(1), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
                                                  .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5)],
     ])
@@ -30,8 +32,14 @@ public final class HubMetrics: Sendable {
     }
 
     /// One fetch of a repository into its mirror.
-    func fetched(result: String) {
+    func fetched(result: String, duration: Duration) {
         registry.counter("hawser_git_fetches_total", [("result", result)]).increment()
+        registry.timer("hawser_git_fetch_duration_seconds", [("result", result)]).record(duration)
+    }
+
+    /// A render asked of the cache: `hit` (shared with another app or cluster) or `miss` (run).
+    func renderLookup(hit: Bool) {
+        registry.counter("hawser_renders_total", [("cache", hit ? "hit" : "miss")]).increment()
     }
 
     /// Something went wrong that an operator may need to look at: `component` says where.

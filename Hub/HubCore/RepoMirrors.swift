@@ -27,6 +27,7 @@ actor RepoMirrors {
     let directory: String
     let threadPool: NIOThreadPool
     let timeout: Duration
+    let metrics: HubMetrics?
     private var states: [String: State] = [:]
     /// Branches rewritten by a force push, per repository: ref to (commit that left its
     /// history, commit it points at now). Kept until the branch moves again.
@@ -34,7 +35,8 @@ actor RepoMirrors {
     /// Fetches performed since start (the benchmark's "one fetch per repository" figure).
     private(set) var fetchCount = 0
 
-    init(directory: String, threadPool: NIOThreadPool, timeout: Duration) {
+    init(directory: String, threadPool: NIOThreadPool, timeout: Duration, metrics: HubMetrics? = nil) {
+        self.metrics = metrics
         self.directory = directory
         self.threadPool = threadPool
         self.timeout = timeout
@@ -113,6 +115,7 @@ actor RepoMirrors {
         states[key, default: State()].inFlight = (started, task)
         fetchCount += 1
         let result = await task.result
+        metrics?.fetched(result: (try? result.get()) == nil ? "failed" : "succeeded", duration: .now - started)
         states[key, default: State()].inFlight = nil
         states[key, default: State()].lastStarted = started
         states[key, default: State()].last = result

@@ -1,0 +1,163 @@
+#!/usr/bin/env bash
+# `make bench`, part 3: Git at fleet scale. One repository with 10 directories, 1,000
+# applications spread over 50 clusters, each cluster with a connected agent (`hawser-benchtool
+# fanout`: real TLS links and frames, nothing applied). One commit changes every directory and
+# one signed push webhook announces it; measured: the time from the webhook to every agent
+# holding the new commit for each of its apps, how many fetches and renders the hub did for it
+# (goal: 1 fetch, one render per distinct directory), the bytes sent, the hub's memory, and the
+# hub's fetch against `git fetch` of the same commit into a copy of the hub's mirror.
+# Rewrites the section between the bench:git markers of docs/benchmarks.md. Environment:
+# SWIFT, BENCH_DOC, BENCH_SKIP_BUILD=1, BENCH_CONFIG (release), BENCH_FANOUT_APPS (1000), BENCH_FANOUT_CLUSTERS (50).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SWIFT=${SWIFT:-swift}
+DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+APPS=${BENCH_FANOUT_APPS:-1000}
+CLUSTERS=${BENCH_FANOUT_CLUSTERS:-50}
+PATHS=10
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  echo "==> Release build of hawser-hub and hawser-benchtool"
+  "$SWIFT" build -c release --static-swift-stdlib --product hawser-hub
+  "$SWIFT" build -c release --product hawser-benchtool
+fi
+BIN=$("$SWIFT" build -c "${BENCH_CONFIG:-release}" --show-bin-path)  # BENCH_CONFIG=debug: a quick dry run
+for p in hawser-hub hawser-benchtool; do
+  [ -x "$BIN/$p" ] || { echo "error: $BIN/$p is missing; run without BENCH_SKIP_BUILD" >&2; exit 1; }
+done
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/hawser-bench-git.XXXXXX")
+HUB_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  if [ -n "$HUB_PID" ]; then
+    kill -TERM "$HUB_PID" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$HUB_PID" 2>/dev/null || true
+    wait "$HUB_PID" 2>/dev/null || true
+  fi
+  [ $rc = 0 ] && echo "Logs and data: $RUN" || echo "error: the Git benchmark failed (exit $rc); logs in $RUN" >&2
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+fail() { echo "error: $*; logs in $RUN" >&2; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
+gitc() { git -c user.name="Hawser Bench" -c user.email=bench@hawser.invalid "$@"; }
+
+echo "==> Run directory $RUN"
+REPO="$RUN/repo"
+for p in $(seq 0 $((PATHS - 1))); do
+  mkdir -p "$REPO/p-$p"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-%s\ndata:\n  round: "1"\n' "$p" >"$REPO/p-$p/settings.yaml"
+  cat >"$REPO/p-$p/web.yaml" <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web-$p
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web-$p}
+  template:
+    metadata:
+      labels: {app: web-$p}
+    spec:
+      containers:
+      - name: web
+        image: registry.k8s.io/pause:3.10
+        ports: [{containerPort: 8080}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web-$p
+spec:
+  selector: {app: web-$p}
+  ports: [{port: 80, targetPort: 8080}]
+YAML
+done
+git -C "$REPO" init -q -b main
+git -C "$REPO" add -A
+gitc -C "$REPO" commit -qm "bench: round 1"
+
+echo "==> Hub (release)"
+SECRET="bench-$(date +%s%N)"
+printf '%s' "$SECRET" >"$RUN/webhook-secret"
+API_PORT=$(free_port); METRICS_PORT=$(free_port); AGENT_PORT=$(free_port)
+"$BIN/hawser-hub" --data-dir "$RUN/hub-data" --api-address "127.0.0.1:$API_PORT" --agent-address "127.0.0.1:$AGENT_PORT" \
+  --metrics-address "127.0.0.1:$METRICS_PORT" --poll-interval 86400 --git-webhook-secret "github=$RUN/webhook-secret" \
+  >"$RUN/hub.out" 2>"$RUN/hub.log" &
+HUB_PID=$!
+URL="http://127.0.0.1:$API_PORT"
+for _ in $(seq 1 300); do curl -sf "$URL/readyz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -sf "$URL/readyz" >/dev/null || fail "the hub did not become ready"
+TOKEN=$(awk '/Admin token:/ {print $3}' "$RUN/hub.out")
+[ -n "$TOKEN" ] || fail "no admin token in the hub's output"
+
+echo "==> $CLUSTERS clusters with agents, $APPS applications, one push"
+RESULT=$("$BIN/hawser-benchtool" fanout --api "$URL" --token "$TOKEN" --work-dir "$RUN/agents" --repo "$REPO" --webhook-secret "$SECRET" \
+  --apps "$APPS" --clusters "$CLUSTERS" --paths "$PATHS" --metrics "http://127.0.0.1:$METRICS_PORT/metrics" 2>"$RUN/fanout.log") \
+  || fail "fanout failed: $(tail -3 "$RUN/fanout.log")"
+echo "    $RESULT"
+rss=$(kb "$HUB_PID" VmRSS); hwm=$(kb "$HUB_PID" VmHWM)
+
+echo "==> git fetch of one commit into a copy of the hub's mirror"
+MIRROR=$(ls -d "$RUN/hub-data/repos/"*.git | head -1)
+GIT_TIMES=()
+for i in 1 2 3 4 5; do
+  rm -rf "$RUN/mirror-copy"; cp -a "$MIRROR" "$RUN/mirror-copy"
+  printf 'round: "%s"\n' "$i" >"$REPO/p-0/extra.yaml.txt"
+  git -C "$REPO" add -A; gitc -C "$REPO" commit -qm "bench: git round $i"
+  t0=$(date +%s%N)
+  git -C "$RUN/mirror-copy" fetch -q --prune "$REPO" '+refs/heads/*:refs/heads/*' '+refs/tags/*:refs/tags/*'
+  t1=$(date +%s%N)
+  GIT_TIMES+=($(( (t1 - t0) / 1000 )))
+done
+
+export RUN DOC RESULT rss hwm ROOT
+export GIT_FETCH_US="${GIT_TIMES[*]}"
+python3 - <<'PY'
+import datetime, json, os, statistics, subprocess
+e = os.environ
+r = json.loads(e["RESULT"])
+def sh(*a):
+    try: return subprocess.run(a, capture_output=True, text=True, timeout=60).stdout.strip()
+    except Exception as x: return f"? ({x})"
+commit = sh("git", "-C", e["ROOT"], "rev-parse", "--short", "HEAD")
+if sh("git", "-C", e["ROOT"], "status", "--porcelain", "--untracked-files=no"): commit += " + uncommitted changes"
+git_ms = [int(x) / 1000 for x in e["GIT_FETCH_US"].split()]
+hub_fetch_ms = 1000 * r["fetch_seconds_push"] / max(r["fetches_push"], 1)
+paths = int(r["paths"])
+ok_fetch = "met" if r["fetches_push"] == 1 else "**NOT met**"
+ok_render = "met" if r["renders_push"] == paths else "**NOT met**"
+mb = lambda k: f"{int(k)/1024:.1f} MB"
+now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+figures = f"""Run of {now} on `{commit}`; {sh('nproc')} cores; {int(r['apps'])} applications on {int(r['clusters'])} clusters (one connected agent each), {paths} directories of one repository.
+
+| Figure | Value | Goal | Met? |
+| --- | ---: | --- | --- |
+| Push webhook → every agent holds the new commit for all {int(r['apps'])} apps | {r['push_to_all_assigned_ms']:.0f} ms | | |
+| Fetches for the push | {r['fetches_push']:.0f} | 1 | {ok_fetch} |
+| Renders for the push (cache misses) | {r['renders_push']:.0f} | {paths} (one per directory) | {ok_render} |
+| Renders shared through the cache | {r['render_cache_hits_push']:.0f} | | |
+| Assignments sent for the push | {r['assignments_push']:.0f} ({r['assignment_bytes_push']/1e6:.1f} MB) | | |
+| Hub's fetch of the pushed commit | {hub_fetch_ms:.0f} ms | | |
+| `git fetch` of one commit into a copy of the mirror (5 runs, median) | {statistics.median(git_ms):.0f} ms | | |
+| Creating the {int(r['apps'])} applications through the API | {r['create_seconds']:.1f} s | | |
+
+Hub memory after the run: VmRSS {mb(e['rss'])}, peak (VmHWM) {mb(e['hwm'])}."""
+print(figures)
+doc = e["DOC"]
+begin, end = "<!-- bench:git:begin -->", "<!-- bench:git:end -->"
+text = open(doc).read()
+if begin not in text:
+    text = text.rstrip("\n") + f"\n\n## Figures: Git fan-out, 1 repository, 1,000 applications, 50 clusters\n\nCommand: `make bench` (this part: `scripts/bench-git.sh`).\n\n{begin}\n{end}\n"
+pre, rest = text.split(begin, 1); post = rest.split(end, 1)[1]
+open(doc, "w").write(f"{pre}{begin}\n{figures}\n{end}{post}")
+print(f"Figures written to {doc}")
+PY

@@ -69,7 +69,11 @@ extension SQLiteHubStore {
         var clauses = ["a.name > ?", "a.parent IS NULL"]
         var args: [DatabaseValue] = [(afterName ?? "").databaseValue]
         if let p = q.project { clauses.append("a.project = ?"); args.append(p.databaseValue) }
-        if let c = q.cluster { clauses.append("a.cluster = ?"); args.append(c.databaseValue) }
+        if let c = q.cluster {
+            // A fleet app is on a cluster when it has a deployment there.
+            clauses.append("(a.cluster = ? OR (a.cluster_selector IS NOT NULL AND EXISTS (SELECT 1 FROM app d WHERE d.parent = a.name AND d.cluster = ?)))")
+            args += [c.databaseValue, c.databaseValue]
+        }
         if let n = q.namePrefix, !n.isEmpty {
             clauses.append("substr(a.name, 1, ?) = ?")
             args += [n.count.databaseValue, n.databaseValue]

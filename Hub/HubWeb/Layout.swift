@@ -5,12 +5,13 @@ import HawserProtocol
 /// produce their `<main>` content.
 enum Layout {
     enum Section: String, CaseIterable {
-        case dashboard = "Dashboard", applications = "Applications", clusters = "Clusters", projects = "Projects", audit = "Audit"
+        case dashboard = "Dashboard", applications = "Applications", clusters = "Clusters", repositories = "Repositories", projects = "Projects", audit = "Audit"
         var path: String {
             switch self {
             case .dashboard: "/ui/"
             case .applications: "/ui/applications"
             case .clusters: "/ui/clusters"
+            case .repositories: "/ui/repositories"
             case .projects: "/ui/projects"
             case .audit: "/ui/audit"
             }

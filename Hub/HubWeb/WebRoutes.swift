@@ -40,6 +40,7 @@ public enum WebRoutes {
             try await ApplicationPage.render(hub: hub, caller: context.caller, name: try context.parameters.require("name"))
         }
         pages.get("/clusters") { _, context in try await ClustersPage.render(hub: hub, caller: context.caller) }
+        pages.get("/repositories") { _, context in try await RepositoriesPage.render(hub: hub, caller: context.caller) }
         pages.get("/projects") { _, context in try await ProjectsPage.render(hub: hub, caller: context.caller) }
         pages.get("/audit") { request, context in try await AuditPage.render(hub: hub, caller: context.caller, query: request.uri.queryParameters) }
     }

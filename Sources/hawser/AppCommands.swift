@@ -214,7 +214,8 @@ struct AppCommand: AsyncParsableCommand {
             let r = ListResponse(items: items)
             if global.output == .json { return try printJSON(r.items) }
             printTable(["NAME", "CLUSTER", "NAMESPACE", "PROJECT", "SYNC", "HEALTH", "REVISION", "CONDITIONS"], r.items.map { a in
-                [a.spec.name, a.spec.cluster, a.spec.namespace, a.spec.project, a.sync.rawValue, a.health.rawValue,
+                // A fleet app: its selector and how many clusters it runs on.
+                [a.spec.name, a.spec.clusterSelector.map { "\($0) (\(a.message ?? ""))" } ?? a.spec.cluster, a.spec.namespace, a.spec.project, a.sync.rawValue, a.health.rawValue,
                  String((a.syncedRevision ?? "-").prefix(8)), a.conditions.map(\.type).joined(separator: ",")]
             })
         }

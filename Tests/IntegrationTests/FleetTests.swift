@@ -66,6 +66,11 @@ import Testing
         #expect(page.items.first?.sync == .synced)
         let synced = try await h.hub.appsPage(for: Principal(name: "admin"), filter: AppListFilter(sync: .synced), limit: 100, continue: nil)
         #expect(synced.items.map(\.spec.name) == ["greeter"])
+        // Filtering by cluster finds the fleet app where it has a deployment, and only there.
+        let onEU = try await h.hub.appsPage(for: Principal(name: "admin"), filter: AppListFilter(cluster: "prod-eu"), limit: 100, continue: nil)
+        #expect(onEU.items.map(\.spec.name) == ["greeter"])
+        let onDev = try await h.hub.appsPage(for: Principal(name: "admin"), filter: AppListFilter(cluster: "dev-eu"), limit: 100, continue: nil)
+        #expect(onDev.items.isEmpty)
         // One cluster's deployment is an app of its own to inspect.
         #expect(try await h.hub.app(named: "greeter.prod-us").spec.path == "regions/us")
         #expect(try await h.hub.app(named: "greeter.prod-us").parent == "greeter")

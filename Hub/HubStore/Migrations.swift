@@ -20,6 +20,7 @@ enum Migrations {
         migrator.registerMigration("v7-status-indexes", migrate: v7StatusIndexes)
         migrator.registerMigration("v8-repositories", migrate: v8Repositories)
         migrator.registerMigration("v9-fleet", migrate: v9Fleet)
+        migrator.registerMigration("v10-bundles", migrate: v10Bundles)
         return migrator
     }
 
@@ -236,5 +237,29 @@ enum Migrations {
             ALTER TABLE app ADD COLUMN cluster_selector TEXT;
             CREATE INDEX app_parent ON app(parent);
             """)
+    }
+
+    /// Rendered manifests stored once per content (`bundle`, keyed by the SHA-256 of their
+    /// JSON): a fleet app's thousands of deployments, or apps sharing a source, share one copy.
+    /// A bundle no render refers to any more is deleted with the last render that did.
+    static func v10Bundles(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE bundle (
+                digest TEXT PRIMARY KEY NOT NULL,
+                manifests TEXT NOT NULL
+            );
+            ALTER TABLE app_render ADD COLUMN bundle TEXT;
+            CREATE INDEX app_render_bundle ON app_render(bundle);
+            CREATE TRIGGER app_render_bundle_gc AFTER DELETE ON app_render WHEN OLD.bundle IS NOT NULL
+            BEGIN
+                DELETE FROM bundle WHERE digest = OLD.bundle AND NOT EXISTS (SELECT 1 FROM app_render WHERE bundle = OLD.bundle);
+            END;
+            """)
+        for row in try Row.fetchAll(db, sql: "SELECT app_name, manifests FROM app_render") {
+            let text: String = row["manifests"]
+            let digest = SQLiteHubStore.bundleDigest(text)
+            try db.execute(sql: "INSERT OR IGNORE INTO bundle (digest, manifests) VALUES (?, ?)", arguments: [digest, text])
+            try db.execute(sql: "UPDATE app_render SET bundle = ?, manifests = '' WHERE app_name = ?", arguments: [digest, row["app_name"] as String])
+        }
     }
 }

@@ -116,9 +116,9 @@ extension AppRecord {
 
 extension AppRenderRecord {
     static let upsertSQL = """
-        INSERT OR REPLACE INTO app_render (app_name, revision, commit_info, manifests, manifests_digest, conditions,
+        INSERT OR REPLACE INTO app_render (app_name, revision, commit_info, manifests, bundle, manifests_digest, conditions,
             rendered_at, generation)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
 
     init(row: Row) throws {
@@ -126,7 +126,8 @@ extension AppRenderRecord {
         self.init(
             appName: row["app_name"], revision: row["revision"],
             commit: try commitText.map { try JSONColumn.decode(RenderedCommit.self, from: $0, column: "app_render.commit_info") },
-            manifests: try JSONColumn.decode([Manifest].self, from: row["manifests"], column: "app_render.manifests"),
+            // Rows written since bundles existed name one; older rows hold their manifests inline.
+            manifests: try JSONColumn.decode([Manifest].self, from: (row["bundle_manifests"] as String?) ?? row["manifests"], column: "app_render.manifests"),
             manifestsDigest: row["manifests_digest"],
             conditions: try JSONColumn.decode([AppCondition].self, from: row["conditions"], column: "app_render.conditions"),
             renderedAt: date(row, "rendered_at"), generation: row["generation"])

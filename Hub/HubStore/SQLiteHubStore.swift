@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import GRDB
 import HawserProtocol
 
@@ -186,22 +187,44 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func saveRender(_ r: AppRenderRecord) async throws {
+        // The manifests go to the bundle table once per content; the render row names them.
+        let manifests = try JSONColumn.encode(r.manifests)
+        let bundle = Self.bundleDigest(manifests)
         try await write { db in
+            let previous = try String.fetchOne(db, sql: "SELECT bundle FROM app_render WHERE app_name = ?", arguments: [r.appName])
             do {
+                try db.execute(sql: "INSERT OR IGNORE INTO bundle (digest, manifests) VALUES (?, ?)", arguments: [bundle, manifests])
                 try db.execute(sql: AppRenderRecord.upsertSQL, arguments: [
-                    r.appName, r.revision, try r.commit.map(JSONColumn.encode), try JSONColumn.encode(r.manifests),
+                    r.appName, r.revision, try r.commit.map(JSONColumn.encode), "", bundle,
                     r.manifestsDigest, try JSONColumn.encode(r.conditions), r.renderedAt.unixSeconds, r.generation,
                 ])
             } catch let error as DatabaseError where error.isForeignKeyViolation {
                 throw StoreError.notFound("application \"\(r.appName)\" not found")
+            }
+            // REPLACE does not fire the delete trigger: collect the old bundle here.
+            if let previous, previous != bundle {
+                try db.execute(sql: "DELETE FROM bundle WHERE digest = ? AND NOT EXISTS (SELECT 1 FROM app_render WHERE bundle = ?)",
+                               arguments: [previous, previous])
             }
         }
     }
 
     public func render(app: String) async throws -> AppRenderRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM app_render WHERE app_name = ?", arguments: [app]).map(AppRenderRecord.init(row:))
+            try Row.fetchOne(db, sql: """
+                SELECT r.*, b.manifests AS bundle_manifests FROM app_render r LEFT JOIN bundle b ON b.digest = r.bundle WHERE r.app_name = ?
+                """, arguments: [app]).map(AppRenderRecord.init(row:))
         }
+    }
+
+    /// How many distinct manifest bundles the store holds (tests, benchmarks).
+    public func bundleCount() async throws -> Int {
+        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bundle") ?? 0 }
+    }
+
+    /// Lowercase hex SHA-256 of a bundle's JSON text: its key.
+    static func bundleDigest(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     public func saveStatus(_ s: AppStatusRecord) async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HawserProtocol
 import Testing
 @testable import HubStore
@@ -165,6 +166,53 @@ private func status(_ appName: String, _ clusterId: String, sync: SyncStatusCode
         // Recreating the app starts from a clean slate.
         try await store.createApp(app("web"))
         #expect(try await store.render(app: "web") == nil)
+    }
+
+    @Test func identicalManifestsAreStoredOnceAndCollectedWithTheirLastRender() async throws {
+        let dir = try ScratchDir()
+        let store = try SQLiteHubStore(path: dir.dbPath)
+        try await store.createCluster(cluster("prod"))
+        let big = [Manifest(source: "app/cm.yaml", line: 1, object: ["apiVersion": "v1", "kind": "ConfigMap", "data": ["x": .string(String(repeating: "y", count: 10_000))]])]
+        for name in ["a", "b", "c"] {
+            try await store.createApp(app(name))
+            try await store.saveRender(AppRenderRecord(appName: name, revision: "abc", commit: nil, manifests: big, manifestsDigest: "same", renderedAt: t0, generation: 1))
+        }
+        #expect(try await store.bundleCount() == 1)
+        #expect(try await store.render(app: "c")?.manifests == big)
+        // Same digest claimed, other manifests: the store keys bundles by their content, not by the caller's word.
+        let other = [Manifest(source: "app/cm.yaml", line: 1, object: ["apiVersion": "v1", "kind": "ConfigMap"])]
+        try await store.saveRender(AppRenderRecord(appName: "c", revision: "def", commit: nil, manifests: other, manifestsDigest: "same", renderedAt: t0, generation: 2))
+        #expect(try await store.bundleCount() == 2)
+        #expect(try await store.render(app: "c")?.manifests == other)
+        #expect(try await store.render(app: "a")?.manifests == big)
+        // The last render naming a bundle takes it along, by replacement or deletion.
+        try await store.deleteApp(named: "a")
+        #expect(try await store.bundleCount() == 2)
+        try await store.saveRender(AppRenderRecord(appName: "b", revision: "def", commit: nil, manifests: other, manifestsDigest: "x", renderedAt: t0, generation: 2))
+        #expect(try await store.bundleCount() == 1)
+        try await store.deleteApp(named: "b")
+        try await store.deleteApp(named: "c")
+        #expect(try await store.bundleCount() == 0)
+    }
+
+    @Test func upgradingMovesInlineManifestsIntoBundles() async throws {
+        let dir = try ScratchDir()
+        do {
+            // A store as the previous release left it: manifests inline in the render row.
+            let queue = try DatabaseQueue(path: dir.dbPath)
+            try Migrations.migrator.migrate(queue, upTo: "v9-fleet")
+            try await queue.write { db in
+                try db.execute(sql: "INSERT INTO app (name, repo_url, path, target_revision, cluster, namespace, created_at, updated_at) VALUES ('old', '/r', '.', 'HEAD', 'prod', 'default', 0, 0)")
+                try db.execute(sql: """
+                    INSERT INTO app_render (app_name, revision, commit_info, manifests, manifests_digest, conditions, rendered_at, generation)
+                    VALUES ('old', 'abc', NULL, '[{"line":1,"object":{"kind":"ConfigMap"},"source":"cm.yaml"}]', 'd', '[]', 0, 3)
+                    """)
+            }
+        }
+        let store = try SQLiteHubStore(path: dir.dbPath)
+        let render = try #require(try await store.render(app: "old"))
+        #expect(render.generation == 3 && render.manifests.first?.object[path: ["kind"]] == .string("ConfigMap"))
+        #expect(try await store.bundleCount() == 1)
     }
 
     @Test func adminTokenHashes() async throws {

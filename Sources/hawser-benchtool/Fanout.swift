@@ -26,6 +26,7 @@ struct Fanout: AsyncParsableCommand {
     @Option var clusters: Int = 50
     @Option var paths: Int = 10
     @Option(help: "The hub's /metrics URL: fetches and renders are counted around the push.") var metrics: String
+    @Flag(help: "Create apps/clusters fleet applications (cluster selector) instead of single-cluster ones: the same number of deployments.") var fleet = false
 
     func run() async throws {
         var logger = Logger(label: "bench.fanout")
@@ -64,10 +65,18 @@ struct Fanout: AsyncParsableCommand {
 
         // Applications: `apps` over `clusters` and `paths`.
         let createStart = ContinuousClock.now
-        for i in 0..<apps {
-            let spec = AppSpec(name: String(format: "app-%04d", i), repoURL: repo, path: "p-\(i % paths)", cluster: "cluster-\(i % clusters)",
-                               namespace: "ns-\(i % 20)")
-            _ = try await call(.POST, "/api/v1/applications", spec, as: AppView.self)
+        if fleet {
+            for i in 0..<(apps / clusters) {
+                let spec = AppSpec(name: String(format: "fleet-%04d", i), repoURL: repo, path: "p-\(i % paths)", cluster: "",
+                                   namespace: "ns-\(i % 20)", clusterSelector: "bench=fanout")
+                _ = try await call(.POST, "/api/v1/applications", spec, as: AppView.self)
+            }
+        } else {
+            for i in 0..<apps {
+                let spec = AppSpec(name: String(format: "app-%04d", i), repoURL: repo, path: "p-\(i % paths)", cluster: "cluster-\(i % clusters)",
+                                   namespace: "ns-\(i % 20)")
+                _ = try await call(.POST, "/api/v1/applications", spec, as: AppView.self)
+            }
         }
         let created = ContinuousClock.now - createStart
         try await counter.wait(until: { $0.count == apps }, timeout: .seconds(600))
@@ -76,7 +85,7 @@ struct Fanout: AsyncParsableCommand {
         // One commit to every directory, then one signed push webhook.
         let shellRepo = repo
         for p in 0..<paths {
-            try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-\(p)\ndata:\n  round: \"2\"\n"
+            try "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings-\(p)\ndata:\n  round: \"\(UUID().uuidString)\"\n"
                 .write(toFile: "\(shellRepo)/p-\(p)/settings.yaml", atomically: true, encoding: .utf8)
         }
         let sha = try git(["-C", repo, "add", "-A"]) + git(["-C", repo, "-c", "user.name=Hawser Bench", "-c", "user.email=bench@hawser.invalid", "commit", "-qm", "bench: round 2"])

@@ -63,6 +63,7 @@ public enum HubRoutes {
                 push = try hub.webhookVerifier.verify(header: { name in headers.first { $0.name.canonicalName == name.lowercased() }?.value }, body: Data(buffer: body))
             } catch let rejection as GitWebhookVerifier.Rejection {
                 hub.metrics.error("webhook")
+                if rejection.malformed { throw HubError(.invalid, rejection.message) }
                 await hub.auditAnonymous("webhook", rejection.forge ?? "unknown", detail: rejection.message, resource: "repositories")
                 throw HubError(.unauthenticated, rejection.message)
             }
@@ -227,19 +228,21 @@ public enum HubRoutes {
         // Repositories: the RBAC object is the URL as given; `{url}` is percent-encoded.
         api.post("/repositories") { request, context -> EditedResponse<RepositoryView> in
             let body = try await request.decode(as: RepositoryCreateRequest.self, context: context)
-            let action: HubRBAC.Action = body.upsert == true ? .update : .create
-            return .init(status: .created, response: try await g.run(context, action, .repositories, body.url) { try await hub.addRepository(body) })
+            // Checked on the registered spelling; replacing needs update, registering create.
+            let registered = try await hub.registeredRepositoryURL(body.url)
+            let action: HubRBAC.Action = registered != nil && body.upsert == true ? .update : .create
+            return .init(status: .created, response: try await g.run(context, action, .repositories, registered ?? body.url) { try await hub.addRepository(body) })
         }
         api.get("/repositories") { request, context in
             try Paging.page(try await g.filter(context, .repositories, try await hub.repositories()) { $0.url }, name: \.url, request)
         }
         api.get("/repositories/{url}") { _, context in
             let url = try Self.repositoryParameter(context)
-            return try await g.run(context, .get, .repositories, url, audited: false) { try await hub.repository(url: url) }
+            return try await g.run(context, .get, .repositories, try await hub.registeredRepositoryURL(url) ?? url, audited: false) { try await hub.repository(url: url) }
         }
         api.delete("/repositories/{url}") { _, context -> HTTPResponse.Status in
             let url = try Self.repositoryParameter(context)
-            try await g.run(context, .delete, .repositories, url) { try await hub.removeRepository(url: url) }
+            try await g.run(context, .delete, .repositories, try await hub.registeredRepositoryURL(url) ?? url) { try await hub.removeRepository(url: url) }
             return .noContent
         }
 

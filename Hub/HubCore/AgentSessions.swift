@@ -29,6 +29,8 @@ actor AgentSessions {
         let old = sessions[session.clusterId]
         sessions[session.clusterId] = session
         tokens[session.clusterId] = nextToken
+        // A new connection starts from what its hello says it holds, never the old link's map.
+        held[session.clusterId] = nil
         return (nextToken, old)
     }
 

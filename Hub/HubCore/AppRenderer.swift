@@ -105,8 +105,12 @@ struct AppRenderer: Sendable {
             try await threadPool.runIfActive {
                 let files = try GitRepository.open(url: key.mirror).files(at: key.commit, under: "")
                 try FileManager.default.createDirectory(atPath: home, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+                let root = URL(fileURLWithPath: checkout).standardized.path
                 for file in files where !file.isSymlink {
-                    let target = checkout + "/" + file.path
+                    let target = URL(fileURLWithPath: checkout + "/" + file.path).standardized.path
+                    guard target.hasPrefix(root + "/") else {
+                        throw RenderError(file: file.path, line: nil, message: "this path leaves the repository; nothing of this revision is rendered")
+                    }
                     try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                     guard FileManager.default.createFile(atPath: target, contents: file.data) else {
                         throw RenderError(file: file.path, line: nil, message: "cannot write it to the hub's scratch directory \(work)")

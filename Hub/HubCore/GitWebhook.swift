@@ -36,6 +36,8 @@ public struct GitWebhookVerifier: Sendable {
     public struct Rejection: Error, CustomStringConvertible, Sendable {
         public var forge: String?
         public var message: String
+        /// Signed correctly but unreadable (400), rather than not proven (401).
+        public var malformed = false
         public var description: String { message }
     }
 
@@ -76,7 +78,7 @@ public struct GitWebhookVerifier: Sendable {
         // Pings and other events are answered (so the forge shows a green tick) but move nothing.
         guard ["push", "Push Hook", "Tag Push Hook", "repo:push", "repo:refs_changed"].contains(event) else { return nil }
         guard let json = try? JSONValue.parse(body) else {
-            throw Rejection(forge: forge, message: "\(forge) push webhook body is not JSON")
+            throw Rejection(forge: forge, message: "\(forge) push webhook body is not JSON; check the webhook's content type is application/json", malformed: true)
         }
         return GitPush(forge: forge, repositoryURLs: Self.repositoryURLs(json, forge: forge), refs: Self.refs(json))
     }
@@ -135,7 +137,8 @@ extension RepoURL {
     /// `ssh://git@github.com/org/app` and `https://github.com/Org/App` are one repository.
     /// What a webhook's URLs are matched by. Local paths stay as they are.
     static func identity(_ url: String) -> String {
-        var u = normalized(url)
+        // Matching a forge's payload may be loose: a wrong match only costs a fetch.
+        var u = isLocal(url) ? normalized(url) : normalized(url).lowercased()
         if isLocal(u) || u.hasPrefix("/") { return u }
         var scheme = false
         if let range = u.range(of: "://") {

@@ -1,6 +1,7 @@
 import Foundation
 import HawserProtocol
 import HubGit
+import HubRender
 import HubStore
 
 extension Hub {
@@ -10,6 +11,9 @@ extension Hub {
     func validate(_ spec: AppSpec) async throws {
         try Validation.name(spec.name, what: "application")
         guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: the Git repository's URL (https://, ssh://, git@host:org/repo.git, file:// or a local path)") }
+        if Self.urlCarriesPassword(spec.repoURL) {
+            throw HubError(.invalid, "--repo carries a password or token, which would be stored and shown in plain text; register the credentials with `hawser repo add URL --username U --password-file F` and give the URL without them")
+        }
         if spec.path.hasPrefix("/") || spec.path.split(separator: "/").contains("..") {
             throw HubError(.invalid, "--path \"\(spec.path)\" leaves the repository: give a directory relative to the repository root, without \"..\"")
         }
@@ -29,6 +33,9 @@ extension Hub {
         }
         for file in spec.helm?.valueFiles ?? [] where file.hasPrefix("/") || file.contains("://") {
             throw HubError(.invalid, "--values \"\(file)\": give a values file relative to the chart's directory in the same repository")
+        }
+        if let release = spec.helm?.releaseName, !release.contains("{{"), !HelmRenderer.validReleaseName(release) {
+            throw HubError(.invalid, "--release-name \"\(release)\": use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit")
         }
         for p in spec.helm?.parameters ?? [] where p.name.isEmpty {
             throw HubError(.invalid, "a Helm parameter has no name; write --helm-set NAME=VALUE")
@@ -162,11 +169,17 @@ extension Hub {
         if a.isFleet {
             // Every connected cluster's deployment; the others sync when their agents return.
             var skipped: [String] = []
-            for d in try await store.children(of: name) {
+            let deployments = try await store.children(of: name)
+            for d in deployments {
                 do { _ = try await syncApp(named: d.name, initiatedBy: initiatedBy) } catch { skipped.append("\(d.cluster): \(error)") }
             }
             if !skipped.isEmpty { logger.notice("fleet sync skipped clusters", metadata: ["app": "\(name)", "skipped": "\(skipped.joined(separator: "; "))"]) }
-            return try await view(a)
+            guard skipped.count < deployments.count || deployments.isEmpty else {
+                throw HubError(.unavailable, "no cluster of \(name) could sync: \(skipped.joined(separator: "; "))")
+            }
+            var v = try await view(a)
+            if !skipped.isEmpty { v.message = "synced \(deployments.count - skipped.count) of \(deployments.count) clusters; skipped \(skipped.joined(separator: "; "))" }
+            return v
         }
         if a.rollback != nil {
             // A sync after a rollback goes back to Git's target revision, as in Argo CD.
@@ -255,7 +268,7 @@ extension Hub {
                 try await mirrors.ensureFetched(url, credentials: credentials)
             }
             output = try await renderer.render(mirror: mirrors.path(for: url), path: app.path, revision: app.rollback?.revision ?? app.targetRevision,
-                                               source: app.source, releaseName: app.name, namespace: app.namespace)
+                                               source: app.source, releaseName: app.wireID, namespace: app.namespace)
             if case .failure = output.result {
                 metrics.rendered(.now - started, result: "failed")
                 metrics.error("render")
@@ -305,16 +318,26 @@ extension Hub {
             let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
             // A fleet's rollout: this cluster waits while enough others run a revision that has
             // not reported Healthy yet; what it runs stays assigned. First deployments never wait.
-            if changed, let previous, previous.revision != nil, let hold = try await rolloutHold(app) {
-                var r = previous  // its target stays the commit it runs until its turn
-                r.conditions = [hold]
-                r.renderedAt = now()
-                try await store.saveRender(r)
-                return previous.conditions != [hold]
-            }
             let generation = changed ? (previous?.generation ?? 0) + 1 : previous!.generation
             let record = AppRenderRecord(appName: app.name, revision: output.commit.sha, commit: RenderedCommit(output.commit), manifests: manifests, manifestsDigest: digest, conditions: [], renderedAt: now(), generation: generation)
-            try await store.saveRender(record)
+            if changed, let previous, previous.revision != nil, let parent = app.parent {
+                // The gate and the render it lets through are one step per fleet app, so two
+                // clusters rendering at once cannot both pass a full gate.
+                let hold = try await rolloutQueue.run(parent) { [self] () -> AppCondition? in
+                    guard let hold = try await rolloutHold(app) else {
+                        try await store.saveRender(record)
+                        return nil
+                    }
+                    var r = previous  // its target stays the commit it runs until its turn
+                    r.conditions = [hold]
+                    r.renderedAt = now()
+                    try await store.saveRender(r)
+                    return hold
+                }
+                if let hold { return previous.conditions != [hold] }
+            } else {
+                try await store.saveRender(record)
+            }
             if changed {
                 logger.info("new desired state", metadata: ["app": "\(app.name)", "revision": "\(output.commit.sha.prefix(8))", "generation": "\(generation)"])
                 if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {

@@ -58,6 +58,12 @@ extension Hub {
     /// - Parameter renderAll: render every deployment (a refresh, a change of the fleet app);
     ///   otherwise only those added or changed now (a cluster came or changed labels).
     func reconcileFleet(_ name: String, fetchSince: ContinuousClock.Instant? = nil, renderAll: Bool = true) async throws {
+        // One reconcile of a fleet at a time: two at once would both add or remove the same
+        // deployment, and could send a cluster an unassign after its assignment.
+        try await fleetQueue.run(name) { [self] in try await reconcileFleetNow(name, fetchSince: fetchSince, renderAll: renderAll) }
+    }
+
+    private func reconcileFleetNow(_ name: String, fetchSince: ContinuousClock.Instant?, renderAll: Bool) async throws {
         let parent = try await requireApp(name)
         guard let selector = parent.clusterSelector else { return }
         let project = try await requireProject(parent.project)
@@ -78,13 +84,17 @@ extension Hub {
                 continue  // a deployment the project now refuses is removed below
             }
             if var old = existing.removeValue(forKey: cluster.name) {
-                let pin = old.rollback
-                old.rollback = nil
+                // A rolled-back deployment keeps its pin and its auto-sync off until someone
+                // syncs it or changes the fleet app (which clears every pin, as `app set` does).
                 var compare = wanted
                 compare.createdAt = old.createdAt
                 compare.updatedAt = old.updatedAt
                 compare.refreshRequestedAt = old.refreshRequestedAt
-                if compare != old {
+                if old.rollback != nil {
+                    compare.rollback = old.rollback
+                    compare.autoSync = old.autoSync
+                }
+                if compare != old && !(old.rollback != nil && parent.updatedAt <= old.updatedAt) {
                     let t = now()
                     old = try await store.updateApp(named: old.name) { record in
                         let keepCreated = record.createdAt
@@ -93,8 +103,6 @@ extension Hub {
                         record.updatedAt = t
                     }
                     touched.insert(old.name)
-                } else {
-                    old.rollback = pin
                 }
                 current.append(old)
             } else {

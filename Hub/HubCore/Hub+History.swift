@@ -26,7 +26,8 @@ extension Hub {
         while out.count < limit && scanned < 5000 {
             let chunk = try await store.recentHistory(limit: 200, beforeID: before)
             scanned += chunk.count
-            for (record, project) in chunk where visibility.canGet(project: project, name: record.appName) {
+            // A fleet deployment's history is governed by its fleet app's policy lines.
+            for (record, project) in chunk where visibility.canGet(project: project, name: String(record.appName.prefix { $0 != "." })) {
                 out.append(Self.entry(record, project: project))
                 if out.count == limit { break }
             }
@@ -69,7 +70,7 @@ extension Hub {
             let why = render?.conditions.map(\.message).joined(separator: "; ") ?? "unknown"
             throw HubError(.conflict, "revision \(entry.revision.prefix(8)) could not be rendered again: \(why)")
         }
-        try await send(.command(Command(action: .sync, appId: name, initiatedBy: p.name)), toClusterNamed: app.cluster)
+        try await send(.command(Command(action: .sync, appId: app.wireID, initiatedBy: p.name)), toClusterNamed: app.cluster)
         logger.notice("application rolled back", metadata: ["app": "\(name)", "revision": "\(entry.revision.prefix(8))", "by": "\(p.name)"])
         return (try await view(try await requireApp(name)), app.autoSync)
     }

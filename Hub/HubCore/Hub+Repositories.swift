@@ -51,6 +51,9 @@ extension Hub {
         guard !url.isEmpty, !url.contains(where: { $0.isWhitespace || $0.isNewline }) else {
             throw HubError(.invalid, "repository URL \"\(r.url)\" is empty or contains spaces; give e.g. https://github.com/org/repo.git, git@github.com:org/repo.git or file:///srv/git/repo")
         }
+        if Self.urlCarriesPassword(url) {
+            throw HubError(.invalid, "the repository URL carries a password or token; it would be stored and shown in plain text. Give the URL without it and the secret with --username and --password-file")
+        }
         let known = ["https://", "http://", "ssh://", "file://", "/"]
         guard known.contains(where: url.hasPrefix) || RepoURL.isSSH(url) else {
             throw HubError(.invalid, "repository URL \"\(url)\" has no scheme Hawser fetches from: use https://, http://, ssh://, git@host:path, file:// or an absolute local path")
@@ -70,6 +73,21 @@ extension Hub {
         if let key = r.sshPrivateKey, !key.contains("PRIVATE KEY") {
             throw HubError(.invalid, "--ssh-key does not look like a private key (no \"PRIVATE KEY\" block); give the key file, not the .pub file")
         }
+    }
+
+    /// `https://user:token@host/…`: a secret where URLs are logged, listed and audited.
+    static func urlCarriesPassword(_ url: String) -> Bool {
+        guard let scheme = url.range(of: "://") else { return false }
+        let rest = url[scheme.upperBound...]
+        guard let at = rest.firstIndex(of: "@") else { return false }
+        let userinfo = rest[..<at]
+        return !userinfo.contains("/") && userinfo.contains(":")
+    }
+
+    /// The URL a repository was registered under, for RBAC objects: a policy line names the
+    /// spelling the admin registered, whatever spelling a request uses.
+    public func registeredRepositoryURL(_ url: String) async throws -> String? {
+        try await store.repository(normalizedURL: RepoURL.normalized(url))?.url
     }
 
     public func repositories() async throws -> [RepositoryView] {

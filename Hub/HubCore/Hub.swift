@@ -22,6 +22,10 @@ public final class Hub: Sendable {
     public let webhookVerifier: GitWebhookVerifier
     let sessions = AgentSessions()
     let refreshQueue = SerialQueue()
+    /// One reconcile per fleet app at a time.
+    let fleetQueue = SerialQueue()
+    /// A fleet's rollout gate: the check and the assignment it allows happen together.
+    let rolloutQueue = SerialQueue()
     let tombstones = Tombstones()
     let logger: Logger
     /// Injected so tests decide what time it is (token expiry, certificate lifetimes).

@@ -3,6 +3,7 @@ import Foundation
 import HawserProtocol
 import HubGit
 import NIOPosix
+import Synchronization
 
 /// The hub's bare mirrors (one per repository, in `<data>/repos/`) and the only code that
 /// fetches. However many applications, refreshes and webhooks ask at once, a repository is
@@ -95,13 +96,25 @@ actor RepoMirrors {
         try? FileManager.default.removeItem(atPath: path(for: url))
     }
 
+    static func first(of work: Task<GitFetchResult, any Error>, within limit: Duration, url: String) async throws -> GitFetchResult {
+        let once = OneShot<GitFetchResult>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            Task { once.resume(with: await work.result) }
+            Task {
+                try? await Task.sleep(for: limit)
+                once.resume(with: .failure(HubError(.unavailable, "fetching \(url) made no progress for \(limit.components.seconds) s and was abandoned; check that the remote answers")))
+            }
+        }
+    }
+
     private func start(_ url: String, key: String, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws -> GitFetchResult {
         let started = ContinuousClock.now
         let mirror = path(for: url)
         let (pool, timeout, base) = (threadPool, timeout, directory)
         let task = Task<GitFetchResult, any Error> {
             let creds = try await credentials()
-            return try await pool.runIfActive {
+            let work = Task<GitFetchResult, any Error> { try await pool.runIfActive {
                 try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 // The deadline starts when a thread picks the fetch up, not while it queues.
                 let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
@@ -110,7 +123,11 @@ actor RepoMirrors {
                 } catch {
                     throw HubError(.unavailable, "\(error)")
                 }
-            }
+            } }
+            // libgit2 1.5 has no socket timeout: a server that accepts and then sends nothing
+            // holds the thread. Callers stop waiting after the timeout (plus time to queue), so
+            // one dead remote never stalls polls, refreshes or webhooks of the others.
+            return try await Self.first(of: work, within: timeout + .seconds(30), url: url)
         }
         states[key, default: State()].inFlight = (started, task)
         fetchCount += 1
@@ -127,5 +144,28 @@ actor RepoMirrors {
             forcePushes[key] = notes
         }
         return try result.get()
+    }
+}
+
+/// A continuation resumed by whichever of several racers comes first; the others are ignored.
+final class OneShot<T: Sendable>: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<T, any Error>?, pending: Result<T, any Error>?)>((nil, nil))
+
+    func set(_ c: CheckedContinuation<T, any Error>) {
+        let early: Result<T, any Error>? = state.withLock { s in
+            if let p = s.pending { s.pending = nil; return p }
+            s.continuation = c
+            return nil
+        }
+        if let early { c.resume(with: early) }
+    }
+
+    func resume(with result: Result<T, any Error>) {
+        let c: CheckedContinuation<T, any Error>? = state.withLock { s in
+            if let c = s.continuation { s.continuation = nil; return c }
+            if s.pending == nil { s.pending = result }
+            return nil
+        }
+        c?.resume(with: result)
     }
 }

@@ -64,6 +64,11 @@ extension GitRepository {
         for index in 0..<git_tree_entrycount(tree) {
             guard let entry = git_tree_entry_byindex(tree, index) else { continue }
             let name = String(cString: git_tree_entry_name(entry))
+            // libgit2 reads trees as they are; git itself (fsck) refuses these names. A tree
+            // holding one was crafted to escape whatever directory its files are written to.
+            if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.contains("\\") || name.lowercased() == ".git" {
+                throw GitError("the tree at \"\(prefix)\" has an entry named \"\(name)\", which Git refuses (git fsck: badTree); remove it from the repository's history")
+            }
             let entryPath = GitPath.join(prefix, name)
             let mode = git_tree_entry_filemode(entry)
             switch git_tree_entry_type(entry) {

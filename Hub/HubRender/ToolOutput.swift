@@ -63,6 +63,12 @@ public struct KustomizeRenderer: Sendable {
 public struct HelmRenderer: Sendable {
     public static let marker = "Chart.yaml"
 
+    /// Helm's rule for release names (a DNS-1123 label of at most 53 characters).
+    public static func validReleaseName(_ s: String) -> Bool {
+        !s.isEmpty && s.count <= 53 && s.first != "-" && s.last != "-"
+            && s.allSatisfy { ($0.isLowercase && $0.isASCII && $0.isLetter) || ($0.isASCII && $0.isNumber) || $0 == "-" }
+    }
+
     public let options: HelmOptions
     public let releaseName: String
     public let namespace: String
@@ -77,8 +83,11 @@ public struct HelmRenderer: Sendable {
         guard let helm = runner.locate("helm") else {
             throw RenderError(file: path + "/Chart.yaml", line: nil, message: "this directory is a Helm chart, and the hub has no helm on its PATH; install helm 3 where the hub runs")
         }
+        guard Self.validReleaseName(releaseName) else {
+            throw RenderError(file: path, line: nil, message: "Helm release name \"\(releaseName)\" is invalid: use at most 53 lowercase letters, digits and '-', starting and ending with a letter or digit")
+        }
         let dir = path.isEmpty ? checkout : checkout + "/" + path
-        var arguments = ["template", releaseName, dir, "--namespace", namespace, "--include-crds"]
+        var arguments = ["template", "--namespace", namespace, "--include-crds"]
         for file in options.valueFiles ?? [] {
             guard RepositoryPath.staysInside(file, base: path) else {
                 throw RenderError(file: path, line: nil, message: "values file \"\(file)\" is outside the repository; give a path relative to the chart that stays inside it")
@@ -99,6 +108,8 @@ public struct HelmRenderer: Sendable {
         for p in options.parameters ?? [] {
             arguments += [p.forceString == true ? "--set-string" : "--set", "\(p.name)=\(p.value)"]
         }
+        // Positional arguments last, after `--`: nothing a user wrote is read as a flag.
+        arguments += ["--", releaseName, dir]
         let output = try await runner.run(helm, arguments, in: checkout, home: home, what: "helm template \(path)", file: path)
         return try ToolOutput.manifests(output, source: "\(path) (helm template output)")
     }

@@ -54,6 +54,12 @@ public struct ToolRunner: Sendable {
         let variables: [Environment.Key: String] = [
             "PATH": searchPath.joined(separator: ":"), "HOME": home, "HELM_CACHE_HOME": home + "/cache",
             "HELM_CONFIG_HOME": home + "/config", "HELM_DATA_HOME": home + "/data", "KUBECONFIG": home + "/no-kubeconfig",
+            // Renders read the commit and nothing else: no remote bases or chart repositories
+            // (which would let a repository make the hub fetch any URL from its network), no git
+            // protocol at all (a `file://` base could read another repository's mirror).
+            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "http_proxy": "http://127.0.0.1:9",
+            "https_proxy": "http://127.0.0.1:9", "ALL_PROXY": "http://127.0.0.1:9", "NO_PROXY": "", "no_proxy": "",
+            "GIT_ALLOW_PROTOCOL": "none", "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_TERMINAL_PROMPT": "0",
         ]
         let limits = self.limits
         let outcome: Outcome
@@ -66,7 +72,7 @@ public struct ToolRunner: Sendable {
                     let result = try await Subprocess.run(
                         .path(FilePath(executable)), arguments: Arguments(arguments), environment: .custom(variables),
                         workingDirectory: FilePath(directory), platformOptions: options, input: .none,
-                        output: .bytes(limit: limits.maxOutputBytes), error: .bytes(limit: 1 << 20))
+                        output: .bytes(limit: limits.maxOutputBytes), error: .bytes(limit: limits.maxOutputBytes))
                     return .finished(status: result.terminationStatus, output: result.standardOutput, error: result.standardError)
                 }
                 group.addTask {
@@ -78,7 +84,7 @@ public struct ToolRunner: Sendable {
                 return first
             }
         } catch let error as SubprocessError where "\(error)".contains("limit") || "\(error)".lowercased().contains("exceed") {
-            throw RenderError(file: file, line: nil, message: "\(what) printed more than \(limits.maxOutputBytes >> 20) MB and was stopped; render less, or split the application")
+            throw RenderError(file: file, line: nil, message: "\(what) printed more than \(limits.maxOutputBytes >> 20) MB (manifests or errors) and was stopped; render less, or split the application")
         } catch {
             throw RenderError(file: file, line: nil, message: "\(what) could not run: \(error)")
         }

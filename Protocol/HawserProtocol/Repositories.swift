@@ -80,8 +80,20 @@ public enum RepoURL {
         if u.hasPrefix("file://") { u.removeFirst("file://".count) }
         while u.hasSuffix("/") { u.removeLast() }
         if u.hasSuffix(".git") { u.removeLast(4) }
-        // Local paths are case-sensitive; remote hosts and forge paths are not.
-        return isLocal(u) ? u : u.lowercased()
+        // Host names are case-insensitive; paths may not be (a self-hosted server's are not),
+        // so only the scheme and host are lowercased. Local paths stay as they are.
+        return isLocal(u) ? u : lowercasingHost(u)
+    }
+
+    static func lowercasingHost(_ url: String) -> String {
+        if let scheme = url.range(of: "://") {
+            let rest = url[scheme.upperBound...]
+            let end = rest.firstIndex(of: "/") ?? rest.endIndex
+            return url[..<scheme.upperBound].lowercased() + rest[..<end].lowercased() + rest[end...]
+        }
+        // scp-style user@host:path
+        if let colon = url.firstIndex(of: ":") { return url[..<colon].lowercased() + url[colon...] }
+        return url
     }
 
     public static func isLocal(_ url: String) -> Bool {

@@ -75,10 +75,25 @@ import Testing
         #expect(try await h.hub.app(named: "greeter.prod-us").spec.path == "regions/us")
         #expect(try await h.hub.app(named: "greeter.prod-us").parent == "greeter")
 
+        // A new commit everywhere; then one cluster rolled back through the fleet's history.
+        try await repo.commit(["regions/eu/cm.yaml": cm("eu-v2")], message: "eu v2")
+        _ = try await h.hub.refresh(appNamed: "greeter")
+        try await eventually("eu runs v2") { await Self.region(eu) == "eu-v2" }
+        let history = try await h.hub.history(appNamed: "greeter")
+        let firstEU = try #require(history.last { $0.cluster == "prod-eu" && $0.result == "Succeeded" })
+        _ = try await h.hub.rollback(appNamed: "greeter", to: firstEU.id, by: Principal(name: "admin"))
+        try await eventually("prod-eu rolled back") { await Self.region(eu) == "eu" }
+        #expect(await Self.region(us) == "us")
+        // Clusters coming and going elsewhere leave the rollback alone.
+        _ = try await h.hub.addCluster(ClusterCreateRequest(name: "staging", labels: ["env": "staging"]))
+        #expect(try await h.hub.store.app(named: "greeter.prod-eu")?.rollback != nil)
+        try await Task.sleep(for: .seconds(1))
+        #expect(await Self.region(eu) == "eu")
+
         // A cluster that starts matching gets the app; nobody touches the app.
         let labelled = try await h.cli("cluster", "set", "dev-eu", "--label", "env=prod")
         #expect(labelled.ok, "\(labelled.stderr)")
-        try await eventually("the newly matching cluster runs it") { await Self.region(dev) == "eu" }
+        try await eventually("the newly matching cluster runs it") { await Self.region(dev) == "eu-v2" }
 
         // A cluster that stops matching loses it; prune is on, so its objects go.
         #expect(try await h.cli("cluster", "set", "prod-us", "--label", "env=staging").ok)

@@ -63,6 +63,36 @@ import Testing
         #expect(try await h.hub.app(named: "greeter").conditions.isEmpty)
     }
 
+    @Test func aCraftedTreeCannotWriteOutsideTheScratchCheckoutNorAReleaseNameBecomeAFlag() async throws {
+        let repo = try await TestRepo.create(files: ["app/kustomization.yaml": "resources:\n- cm.yaml\n", "app/cm.yaml": Self.configMap])
+        // `git mktree` does not check entry names (git fsck would): graft a directory named ".."
+        // holding pwned.txt beside app/, as a hostile pusher could.
+        let graft = try await Proc.run("sh", ["-c", """
+            set -e
+            cd '\(repo.path)'
+            b=$(echo pwned | git hash-object -w --stdin)
+            evil=$(printf '100644 blob %s\\tpwned.txt\\n' "$b" | git mktree)
+            app=$(git rev-parse HEAD:app)
+            root=$(printf '040000 tree %s\\t..\\n040000 tree %s\\tapp\\n' "$evil" "$app" | git mktree)
+            c=$(git -c user.name=T -c user.email=t@example.com commit-tree "$root" -p HEAD -m crafted)
+            git update-ref refs/heads/main "$c"
+            """])
+        #expect(graft.ok, "\(graft.stderr)")
+        let h = try await HubHarness.start { $0.toolSearchPath = Self.tools }
+        defer { Task { await h.stop() } }
+        _ = try await h.hub.addCluster(ClusterCreateRequest(name: "c1"))
+        _ = try await h.hub.createApp(AppSpec(name: "crafted", repoURL: repo.path, path: "app", cluster: "c1", namespace: "default"))
+        let v = try await h.hub.app(named: "crafted")
+        #expect(v.conditions.contains { $0.message.contains("which Git refuses") }, "\(v.conditions)")
+        let written = FileManager.default.enumerator(atPath: h.dataDirectory)?.compactMap { $0 as? String }.filter { $0.hasSuffix("pwned.txt") } ?? []
+        #expect(written.isEmpty, "\(written)")
+
+        await #expect(throws: HubError.self) {
+            _ = try await h.hub.createApp(AppSpec(name: "flag", repoURL: repo.path, path: "app", cluster: "c1", namespace: "default",
+                                                  helm: HelmOptions(releaseName: "--post-renderer=/bin/sh")))
+        }
+    }
+
     @Test func appsSharingASourceShareOneRenderAndDirectoriesFilter() async throws {
         let repo = try await TestRepo.create(files: [
             "apps/a.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",

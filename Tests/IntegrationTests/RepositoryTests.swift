@@ -267,6 +267,9 @@ import Testing
         #expect(out.stderr.contains("cannot fetch http://127.0.0.1:9/nothing.git, so it was not registered"), "\(out.stderr)")
         let bad = try await h.cli("repo", "add", "git@example.com:org/app.git", "--password", "x", "--username", "u")
         #expect(!bad.ok && bad.stderr.contains("SSH URL"))
+        // A token inside the URL would be stored, listed and audited in plain text.
+        let inURL = try await h.cli("repo", "add", "https://ci:secret-token@git.example.com/org/app.git")
+        #expect(!inURL.ok && inURL.stderr.contains("carries a password or token") && !inURL.stderr.contains("secret-token@"), "\(inURL.stderr)")
         #expect(try await h.hub.repositories().isEmpty)
     }
 }

@@ -91,6 +91,11 @@ In another shell:
   hawser audit list                        # who did what, where and when
   hawser app history guestbook             # every deployment; \`hawser app rollback guestbook ID\`
   hawser app summary                       # counts by sync and health, per project and cluster
+  hawser repo add $RUN/repo && hawser repo list
+                                           # registered repositories, their last fetch and branches
+  hawser app create guestbook-fleet --repo $RUN/repo --path guestbook --cluster-selector env=demo \\
+    --namespace fleet --auto-sync --sync-option CreateNamespace=true
+  hawser app get guestbook-fleet           # one row per cluster whose labels match env=demo
   $KUBECTL --kubeconfig $RUN/kubeconfig get deploy,svc -n default
   $KUBECTL --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
                                            # drift: self-heal puts it back within seconds

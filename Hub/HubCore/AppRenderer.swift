@@ -27,6 +27,9 @@ struct AppRenderer: Sendable {
         var commit: CommitInfo
         /// Manifests, or the condition explaining why there are none for this commit.
         var result: Result<[Manifest], RenderFailure>
+        /// `digest(manifests)`, computed once per cached render (a thousand apps sharing one
+        /// render must not hash the same manifests a thousand times).
+        var manifestsDigest: String? = nil
     }
 
     struct RenderFailure: Error, Sendable {
@@ -79,14 +82,14 @@ struct AppRenderer: Sendable {
         }
         let key = Key(mirror: mirror, commit: info.sha, path: Self.normalize(path), source: source,
                       release: kind == .helm ? (source.helm?.releaseName ?? releaseName) : nil, namespace: kind == .helm ? namespace : nil)
-        let result = await cache.value(for: key) {
+        let (result, digest) = await cache.value(for: key) {
             do {
                 return .success(try await renderUncached(key, kind: kind, releaseName: releaseName, namespace: namespace))
             } catch {
                 return .failure(RenderFailure(condition: AppCondition(type: "ComparisonError", message: "failed to render \(path) at \(info.sha.prefix(8)): \(error)")))
             }
         }
-        return Output(commit: info, result: result)
+        return Output(commit: info, result: result, manifestsDigest: digest)
     }
 
     private func renderUncached(_ key: Key, kind: Kind, releaseName: String, namespace: String) async throws -> [Manifest] {
@@ -151,8 +154,8 @@ struct AppRenderer: Sendable {
 actor RenderCache {
     typealias Value = Result<[Manifest], AppRenderer.RenderFailure>
     let capacity: Int
-    private var entries: [AppRenderer.Key: (value: [Manifest], used: UInt64)] = [:]
-    private var inFlight: [AppRenderer.Key: Task<Value, Never>] = [:]
+    private var entries: [AppRenderer.Key: (value: [Manifest], digest: String, used: UInt64)] = [:]
+    private var inFlight: [AppRenderer.Key: Task<(Value, String?), Never>] = [:]
     private var clock: UInt64 = 0
     /// Renders performed (cache misses), for the benchmark.
     private(set) var renders = 0
@@ -164,27 +167,32 @@ actor RenderCache {
         self.metrics = metrics
     }
 
-    func value(for key: AppRenderer.Key, _ render: @escaping @Sendable () async -> Value) async -> Value {
+    /// The render and, when it succeeded, its manifests' digest.
+    func value(for key: AppRenderer.Key, _ render: @escaping @Sendable () async -> Value) async -> (Value, String?) {
         clock += 1
         if let hit = entries[key] {
-            entries[key] = (hit.value, clock)
+            entries[key] = (hit.value, hit.digest, clock)
             metrics?.renderLookup(hit: true)
-            return .success(hit.value)
+            return (.success(hit.value), hit.digest)
         }
         if let running = inFlight[key] {
             metrics?.renderLookup(hit: true)
             return await running.value
         }
         metrics?.renderLookup(hit: false)
-        let task = Task { await render() }
+        let task = Task { () -> (Value, String?) in
+            let value = await render()
+            guard case .success(let manifests) = value else { return (value, nil) }
+            return (value, AppRenderer.digest(manifests))
+        }
         inFlight[key] = task
         renders += 1
-        let value = await task.value
+        let (value, digest) = await task.value
         inFlight[key] = nil
-        if case .success(let manifests) = value {
-            entries[key] = (manifests, clock)
+        if case .success(let manifests) = value, let digest {
+            entries[key] = (manifests, digest, clock)
             if entries.count > capacity, let oldest = entries.min(by: { $0.value.used < $1.value.used })?.key { entries[oldest] = nil }
         }
-        return value
+        return (value, digest)
     }
 }

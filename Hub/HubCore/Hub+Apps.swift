@@ -314,7 +314,7 @@ extension Hub {
                 }
                 return changed
             }
-            let digest = Self.assignmentDigest(app: app, manifests: manifests, project: project)
+            let digest = Self.assignmentDigest(app: app, manifestsDigest: output.manifestsDigest ?? AppRenderer.digest(manifests), project: project)
             let changed = previous?.manifestsDigest != digest || previous?.revision != output.commit.sha
             // A fleet's rollout: this cluster waits while enough others run a revision that has
             // not reported Healthy yet; what it runs stays assigned. First deployments never wait.
@@ -363,12 +363,12 @@ extension Hub {
 
     /// The digest covers everything the agent receives, so changing the namespace or the sync
     /// policy of an app is a new generation too, not only a new commit.
-    static func assignmentDigest(app: AppRecord, manifests: [Manifest], project: ProjectRecord) -> String {
+    static func assignmentDigest(app: AppRecord, manifestsDigest: String, project: ProjectRecord) -> String {
         let settings = assignment(app, AppRenderRecord(appName: app.name, revision: "", commit: nil, manifests: [], manifestsDigest: "", conditions: [], renderedAt: Date(timeIntervalSince1970: 0), generation: 0), project: project)
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         let settingsJSON = (try? encoder.encode(settings)).map { String(decoding: $0, as: UTF8.self) } ?? ""
-        return AppRenderer.digest(manifests) + "/" + settingsJSON
+        return manifestsDigest + "/" + settingsJSON
     }
 
     static func syncPolicy(_ app: AppRecord) -> SyncPolicy {

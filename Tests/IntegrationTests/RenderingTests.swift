@@ -30,6 +30,8 @@ import Testing
             "chart/values.yaml": "greeting: hello\ncolor: red\nsize: small\n",
             "chart/values-prod.yaml": "greeting: hi-prod\ncolor: blue\n",
             "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-greeting\n  namespace: {{ .Release.Namespace }}\ndata:\n  greeting: {{ .Values.greeting | quote }}\n  color: {{ .Values.color | quote }}\n  size: {{ .Values.size | quote }}\n",
+            "badchart/Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+            "badchart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  v: {{ .Values.missing.field }}\n",
         ])
         let h = try await HubHarness.start { $0.toolSearchPath = Self.tools }
         defer { Task { await h.stop() } }
@@ -53,6 +55,12 @@ import Testing
         #expect(greeting.object[path: ["data", "greeting"]]?.stringValue == "hi-prod")
         #expect(greeting.object[path: ["data", "color"]]?.stringValue == "green")
         #expect(greeting.object[path: ["data", "size"]]?.stringValue == "0123")
+
+        // A chart that does not render: its app says what helm said.
+        _ = try await h.hub.createApp(AppSpec(name: "broken-chart", repoURL: repo.path, path: "badchart", cluster: "c1", namespace: "default"))
+        let brokenChart = try await h.hub.app(named: "broken-chart")
+        #expect(brokenChart.conditions.contains { $0.type == "ComparisonError" && $0.message.contains("helm template badchart failed") && $0.message.contains("missing") }, "\(brokenChart.conditions)")
+        #expect(try await h.hub.store.render(app: "broken-chart")?.revision == nil)
 
         // A broken kustomization: its app says what kustomize said; the others are untouched.
         try await repo.commit(["overlays/prod/kustomization.yaml": "resources:\n- ../../missing-base\n"], message: "break")

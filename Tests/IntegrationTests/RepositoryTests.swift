@@ -133,7 +133,7 @@ import Testing
 
     @Test func sshWithADeployKeyAndAKnownHostKey() async throws {
         guard SSHGitServer.sshd != nil else {
-            print("RepositoryTests.sshWithADeployKeyAndAKnownHostKey skipped: no /usr/sbin/sshd (install openssh-server, `make deps`)")
+            print("RepositoryTests.sshWithADeployKeyAndAKnownHostKey skipped: needs /usr/sbin/sshd (openssh-server, `make deps`) and root to run it")
             return
         }
         let source = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: over-ssh\n"])

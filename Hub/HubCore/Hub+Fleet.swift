@@ -90,11 +90,13 @@ extension Hub {
                 compare.createdAt = old.createdAt
                 compare.updatedAt = old.updatedAt
                 compare.refreshRequestedAt = old.refreshRequestedAt
-                if old.rollback != nil {
+                // The pin stands unless the fleet app itself changed after it was set.
+                let pinned = old.rollback.map { parent.updatedAt <= $0.at } ?? false
+                if pinned {
                     compare.rollback = old.rollback
                     compare.autoSync = old.autoSync
                 }
-                if compare != old && !(old.rollback != nil && parent.updatedAt <= old.updatedAt) {
+                if compare != old {
                     let t = now()
                     old = try await store.updateApp(named: old.name) { record in
                         let keepCreated = record.createdAt

@@ -16,6 +16,9 @@ actor RepoMirrors {
         var lastStarted: ContinuousClock.Instant?
         var last: Result<GitFetchResult, any Error>?
         var lastFetchedAt: Date?
+        /// A fetch abandoned after its timeout whose thread is still inside libgit2: no other
+        /// fetch of this mirror starts until it ends (two fetches into one mirror are unsafe).
+        var stuck = false
     }
 
     /// What `hawser repo get` shows of a repository's last fetch.
@@ -96,19 +99,40 @@ actor RepoMirrors {
         try? FileManager.default.removeItem(atPath: path(for: url))
     }
 
+    struct AbandonedFetch: Error, CustomStringConvertible {
+        var description: String
+    }
+
     static func first(of work: Task<GitFetchResult, any Error>, within limit: Duration, url: String) async throws -> GitFetchResult {
         let once = OneShot<GitFetchResult>()
         return try await withCheckedThrowingContinuation { continuation in
             once.set(continuation)
-            Task { once.resume(with: await work.result) }
+            let timer = Task {
+                do { try await Task.sleep(for: limit) } catch { return }
+                once.resume(with: .failure(AbandonedFetch(description: "fetching \(url) made no progress for \(limit.components.seconds) s and was abandoned; check that the remote answers")))
+            }
             Task {
-                try? await Task.sleep(for: limit)
-                once.resume(with: .failure(HubError(.unavailable, "fetching \(url) made no progress for \(limit.components.seconds) s and was abandoned; check that the remote answers")))
+                once.resume(with: await work.result)
+                timer.cancel()
             }
         }
     }
 
+    /// Refuses new fetches of `key` until the abandoned one's thread comes back.
+    private func markStuck(_ key: String, until work: Task<GitFetchResult, any Error>) {
+        states[key, default: State()].stuck = true
+        Task {
+            _ = await work.result
+            self.unstuck(key)
+        }
+    }
+
+    private func unstuck(_ key: String) { states[key, default: State()].stuck = false }
+
     private func start(_ url: String, key: String, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws -> GitFetchResult {
+        if states[key]?.stuck == true {
+            throw HubError(.unavailable, "an earlier fetch of \(url) is still hanging (the remote accepted the connection and sends nothing); the next one starts when it ends")
+        }
         let started = ContinuousClock.now
         let mirror = path(for: url)
         let (pool, timeout, base) = (threadPool, timeout, directory)
@@ -127,7 +151,12 @@ actor RepoMirrors {
             // libgit2 1.5 has no socket timeout: a server that accepts and then sends nothing
             // holds the thread. Callers stop waiting after the timeout (plus time to queue), so
             // one dead remote never stalls polls, refreshes or webhooks of the others.
-            return try await Self.first(of: work, within: timeout + .seconds(30), url: url)
+            do {
+                return try await Self.first(of: work, within: timeout + min(timeout, .seconds(30)), url: url)
+            } catch let error as AbandonedFetch {
+                self.markStuck(key, until: work)
+                throw HubError(.unavailable, error.description)
+            }
         }
         states[key, default: State()].inFlight = (started, task)
         fetchCount += 1

@@ -66,7 +66,7 @@ extension GitRepository {
             let name = String(cString: git_tree_entry_name(entry))
             // libgit2 reads trees as they are; git itself (fsck) refuses these names. A tree
             // holding one was crafted to escape whatever directory its files are written to.
-            if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.contains("\\") || name.lowercased() == ".git" {
+            if name.isEmpty || name == "." || name == ".." || name.contains("/") || name.lowercased() == ".git" {
                 throw GitError("the tree at \"\(prefix)\" has an entry named \"\(name)\", which Git refuses (git fsck: badTree); remove it from the repository's history")
             }
             let entryPath = GitPath.join(prefix, name)

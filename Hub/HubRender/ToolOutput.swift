@@ -47,6 +47,7 @@ public struct KustomizeRenderer: Sendable {
     ///   - path: the app's directory, relative to the checkout.
     public func render(checkout: String, path: String, runner: ToolRunner, home: String) async throws(RenderError) -> [Manifest] {
         let dir = path.isEmpty ? checkout : checkout + "/" + path
+        try Self.refuseRemoteReferences(checkout: checkout)
         let output: Data
         if let kustomize = runner.locate("kustomize") {
             output = try await runner.run(kustomize, ["build", dir], in: checkout, home: home, what: "kustomize build \(path)", file: path)
@@ -59,14 +60,37 @@ public struct KustomizeRenderer: Sendable {
     }
 }
 
+extension KustomizeRenderer {
+    /// Renders read the commit and nothing else: a kustomization naming a URL (a remote base,
+    /// a remote resource, a chart repository) would make the hub fetch it from its own network,
+    /// loopback included. Every kustomization in the checkout is read before kustomize runs.
+    static func refuseRemoteReferences(checkout: String) throws(RenderError) {
+        let root = URL(fileURLWithPath: checkout).standardized.path
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return }
+        for case let relative as String in walker where markers.contains((relative as NSString).lastPathComponent) {
+            guard let text = try? String(contentsOfFile: root + "/" + relative, encoding: .utf8) else { continue }
+            for (index, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                let t = line.trimmingCharacters(in: .whitespaces)
+                guard !t.hasPrefix("#") else { continue }
+                if t.contains("://") || t.range(of: #"(^|[\s"'-])git@[^\s]+:"#, options: .regularExpression) != nil {
+                    throw RenderError(file: relative, line: index + 1, message: "names a remote location (\(t)); the hub renders from the commit only: vendor the base or chart into the repository")
+                }
+            }
+        }
+    }
+}
+
 /// A directory with a `Chart.yaml`: `helm template` with the app's values, as Argo CD does.
 public struct HelmRenderer: Sendable {
     public static let marker = "Chart.yaml"
 
-    /// Helm's rule for release names (a DNS-1123 label of at most 53 characters).
+    /// Helm's rule for release names: at most 53 characters, DNS-1123 labels joined by dots.
     public static func validReleaseName(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 53 && s.first != "-" && s.last != "-"
-            && s.allSatisfy { ($0.isLowercase && $0.isASCII && $0.isLetter) || ($0.isASCII && $0.isNumber) || $0 == "-" }
+        guard !s.isEmpty, s.count <= 53 else { return false }
+        return s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.first != "-" && label.last != "-"
+                && label.allSatisfy { ($0.isLowercase && $0.isASCII && $0.isLetter) || ($0.isASCII && $0.isNumber) || $0 == "-" }
+        }
     }
 
     public let options: HelmOptions

@@ -51,6 +51,15 @@ public struct ToolRunner: Sendable {
     ///   - home: a scratch directory for the tool's caches and config (`HOME`), so nothing the
     ///     hub's own user configured leaks into a render.
     func run(_ executable: String, _ arguments: [String], in directory: String, home: String, what: String, file: String) async throws(RenderError) -> Data {
+        // At most as many tool runs as cores: each holds a checkout and up to maxOutputBytes.
+        await Self.slots.acquire()
+        defer { Task { await Self.slots.release() } }
+        return try await runNow(executable, arguments, in: directory, home: home, what: what, file: file)
+    }
+
+    static let slots = Slots(ProcessInfo.processInfo.activeProcessorCount)
+
+    private func runNow(_ executable: String, _ arguments: [String], in directory: String, home: String, what: String, file: String) async throws(RenderError) -> Data {
         let variables: [Environment.Key: String] = [
             "PATH": searchPath.joined(separator: ":"), "HOME": home, "HELM_CACHE_HOME": home + "/cache",
             "HELM_CONFIG_HOME": home + "/config", "HELM_DATA_HOME": home + "/data", "KUBECONFIG": home + "/no-kubeconfig",
@@ -72,7 +81,7 @@ public struct ToolRunner: Sendable {
                     let result = try await Subprocess.run(
                         .path(FilePath(executable)), arguments: Arguments(arguments), environment: .custom(variables),
                         workingDirectory: FilePath(directory), platformOptions: options, input: .none,
-                        output: .bytes(limit: limits.maxOutputBytes), error: .bytes(limit: limits.maxOutputBytes))
+                        output: .bytes(limit: limits.maxOutputBytes), error: .bytes(limit: 1 << 20))
                     return .finished(status: result.terminationStatus, output: result.standardOutput, error: result.standardError)
                 }
                 group.addTask {
@@ -84,7 +93,7 @@ public struct ToolRunner: Sendable {
                 return first
             }
         } catch let error as SubprocessError where "\(error)".contains("limit") || "\(error)".lowercased().contains("exceed") {
-            throw RenderError(file: file, line: nil, message: "\(what) printed more than \(limits.maxOutputBytes >> 20) MB (manifests or errors) and was stopped; render less, or split the application")
+            throw RenderError(file: file, line: nil, message: "\(what) printed more than \(limits.maxOutputBytes >> 20) MB of manifests (or 1 MB of errors) and was stopped; render less, or split the application")
         } catch {
             throw RenderError(file: file, line: nil, message: "\(what) could not run: \(error)")
         }
@@ -100,5 +109,25 @@ public struct ToolRunner: Sendable {
             }
             return Data(output)
         }
+    }
+}
+
+/// A counting semaphore for async code: `acquire` waits while all slots are taken.
+actor Slots {
+    private var free: Int
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) { free = max(1, count) }
+
+    func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+
+    func release() {
+        if waiters.isEmpty { free += 1 } else { waiters.removeFirst().resume() }
     }
 }

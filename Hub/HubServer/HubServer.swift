@@ -203,7 +203,8 @@ public final class HubServer: Sendable {
         await group.triggerGracefulShutdown()
         _ = try? await task.value
         await metricsServer?.close()
-        try? await gitThreadPool.shutdownGracefully()
+        // Not awaited: a thread stuck in a fetch of a silent remote must not hold up shutdown.
+        Task { [gitThreadPool] in try? await gitThreadPool.shutdownGracefully() }
     }
 
     /// The metrics port once bound, when metrics are on.

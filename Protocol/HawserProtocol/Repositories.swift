@@ -89,10 +89,17 @@ public enum RepoURL {
         if let scheme = url.range(of: "://") {
             let rest = url[scheme.upperBound...]
             let end = rest.firstIndex(of: "/") ?? rest.endIndex
-            return url[..<scheme.upperBound].lowercased() + rest[..<end].lowercased() + rest[end...]
+            let authority = rest[..<end]
+            // The user name keeps its case; only the host (after `@`) is case-insensitive.
+            let at = authority.lastIndex(of: "@").map { authority.index(after: $0) } ?? authority.startIndex
+            return url[..<scheme.upperBound].lowercased() + authority[..<at] + authority[at...].lowercased() + rest[end...]
         }
         // scp-style user@host:path
-        if let colon = url.firstIndex(of: ":") { return url[..<colon].lowercased() + url[colon...] }
+        if let colon = url.firstIndex(of: ":") {
+            let head = url[..<colon]
+            let at = head.lastIndex(of: "@").map { head.index(after: $0) } ?? head.startIndex
+            return head[..<at] + head[at...].lowercased() + url[colon...]
+        }
         return url
     }
 

@@ -99,6 +99,15 @@ import Testing
             _ = try await h.hub.createApp(AppSpec(name: "flag", repoURL: repo.path, path: "app", cluster: "c1", namespace: "default",
                                                   helm: HelmOptions(releaseName: "--post-renderer=/bin/sh")))
         }
+        #expect(HelmRenderer.validReleaseName("web.v1") && !HelmRenderer.validReleaseName("Web") && !HelmRenderer.validReleaseName("-x"))
+
+        // A kustomization naming a URL would make the hub fetch it (loopback included): refused.
+        let remote = try await TestRepo.create(files: [
+            "k/kustomization.yaml": "resources:\n- cm.yaml\n- https://127.0.0.1:\(h.server.apiPort)/api/v1/settings\n", "k/cm.yaml": Self.configMap,
+        ])
+        _ = try await h.hub.createApp(AppSpec(name: "remote-base", repoURL: remote.path, path: "k", cluster: "c1", namespace: "default"))
+        let r = try await h.hub.app(named: "remote-base")
+        #expect(r.conditions.contains { $0.message.contains("k/kustomization.yaml:3") && $0.message.contains("names a remote location") }, "\(r.conditions)")
     }
 
     @Test func appsSharingASourceShareOneRenderAndDirectoriesFilter() async throws {

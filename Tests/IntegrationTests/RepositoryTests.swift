@@ -281,3 +281,45 @@ extension Sequence {
         return out
     }
 }
+
+/// A remote that accepts connections and never answers: its fetch is abandoned after the
+/// timeout, its apps say so, and nothing else waits for it.
+@Suite(.serialized) struct HangingRemoteTests {
+    @Test func aSilentRemoteIsAbandonedAndOthersCarryOn() async throws {
+        let dir = tempDirectory("silent")
+        let script = """
+            import socket, sys, time, os
+            s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
+            open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+            held = []
+            while True:
+                c, _ = s.accept(); held.append(c)
+            """
+        try script.write(toFile: dir + "/silent.py", atomically: true, encoding: .utf8)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", dir + "/silent.py", dir + "/port"]
+        p.standardOutput = FileHandle.nullDevice
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        defer { kill(p.processIdentifier, SIGKILL) }
+        try await eventually("silent server listening") { FileManager.default.fileExists(atPath: dir + "/port") }
+        let port = try String(contentsOfFile: dir + "/port", encoding: .utf8)
+
+        let good = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n"])
+        let h = try await HubHarness.start { $0.gitFetchTimeout = .seconds(1) }
+        defer { Task { await h.stop() } }
+        _ = try await h.hub.addCluster(ClusterCreateRequest(name: "c1"))
+        let started = ContinuousClock.now
+        _ = try await h.hub.createApp(AppSpec(name: "silent", repoURL: "http://127.0.0.1:\(port)/app.git", path: "app", cluster: "c1", namespace: "default"))
+        #expect(ContinuousClock.now - started < .seconds(15))
+        let abandoned = try await h.hub.app(named: "silent").conditions
+        #expect(abandoned.contains { $0.message.contains("made no progress") }, "\(abandoned)")
+        // While that fetch's thread is still stuck, no second fetch of the mirror starts.
+        _ = try await h.hub.refresh(appNamed: "silent")
+        #expect(try await h.hub.app(named: "silent").conditions.contains { $0.message.contains("still hanging") })
+        // Another repository is not held up.
+        _ = try await h.hub.createApp(AppSpec(name: "fine", repoURL: good.path, path: "app", cluster: "c1", namespace: "default"))
+        #expect(try await h.hub.app(named: "fine").conditions.isEmpty)
+    }
+}

@@ -286,25 +286,16 @@ extension Sequence {
 /// timeout, its apps say so, and nothing else waits for it.
 @Suite(.serialized) struct HangingRemoteTests {
     @Test func aSilentRemoteIsAbandonedAndOthersCarryOn() async throws {
-        let dir = tempDirectory("silent")
-        let script = """
-            import socket, sys, time, os
+        let silent = try await PythonServer.start("""
+            import socket, sys, os
             s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(16)
             open(sys.argv[1] + ".tmp", "w").write(str(s.getsockname()[1])); os.rename(sys.argv[1] + ".tmp", sys.argv[1])
             held = []
             while True:
                 c, _ = s.accept(); held.append(c)
-            """
-        try script.write(toFile: dir + "/silent.py", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", dir + "/silent.py", dir + "/port"]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        defer { kill(p.processIdentifier, SIGKILL) }
-        try await eventually("silent server listening") { FileManager.default.fileExists(atPath: dir + "/port") }
-        let port = try String(contentsOfFile: dir + "/port", encoding: .utf8)
+            """, name: "silent")
+        defer { silent.stop() }
+        let port = silent.port
 
         let good = try await TestRepo.create(files: ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fine\n"])
         let h = try await HubHarness.start { $0.gitFetchTimeout = .seconds(1) }

@@ -37,19 +37,10 @@ import Testing
 
 
     @Test func deployedAndDegradedAreSignedAndRetried() async throws {
-        let dir = tempDirectory("webhook")
-        try Self.receiver.write(toFile: dir + "/receiver.py", atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        server.arguments = ["python3", dir + "/receiver.py", dir + "/log.jsonl", dir + "/port"]
-        // Not our stdout/stderr (a child holding them open keeps `swift test | …` waiting), and
-        // SIGKILL: a Process started from async code ignores SIGTERM (shared/NOTES.md).
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer { kill(server.processIdentifier, SIGKILL) }
-        try await eventually("receiver started") { FileManager.default.fileExists(atPath: dir + "/port") }
-        let port = try String(contentsOfFile: dir + "/port", encoding: .utf8)
+        let server = try await PythonServer.start(Self.receiver, name: "webhook") { dir in [dir + "/log.jsonl"] }
+        defer { server.stop() }
+        let dir = server.directory
+        let port = server.port
         let hook = try WebhookConfiguration.parse("http://127.0.0.1:\(port)/hook;events=on-deployed,on-health-degraded")
         #expect(hook.events == ["on-deployed", "on-health-degraded"])
         var hooks = [hook]

@@ -6,9 +6,10 @@ import Foundation
 struct GitHTTPServer {
     static let script = """
         import base64, http.server, os, ssl, subprocess, sys
-        root, portfile, user, password = sys.argv[1:5]
-        cert = sys.argv[5] if len(sys.argv) > 6 else None
-        key = sys.argv[6] if len(sys.argv) > 6 else None
+        root, user, password = sys.argv[1:4]
+        cert = sys.argv[4] if len(sys.argv) > 6 else None
+        key = sys.argv[5] if len(sys.argv) > 6 else None
+        portfile = sys.argv[-1]
         expected = 'Basic ' + base64.b64encode(f'{user}:{password}'.encode()).decode()
         class H(http.server.BaseHTTPRequestHandler):
             def body(self):
@@ -66,28 +67,17 @@ struct GitHTTPServer {
 
         """
 
-    let process: Process
-    let port: Int
+    let server: PythonServer
+    var port: Int { server.port }
     /// Where the served bare repositories live (`<root>/NAME.git`).
     let root: String
 
     /// Serves every bare repository under `root`; with `tls` (certificate and key PEM files),
     /// over HTTPS.
     static func start(root: String, user: String, password: String, tls: (certificate: String, key: String)? = nil) async throws -> GitHTTPServer {
-        let dir = tempDirectory("git-http")
-        try script.write(toFile: dir + "/server.py", atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", dir + "/server.py", root, dir + "/port", user, password] + (tls.map { [$0.certificate, $0.key] } ?? [])
-        // Not our stdout/stderr (a child holding them keeps `swift test | …` waiting); SIGKILL
-        // to stop it (shared/NOTES.md).
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        try await eventually("git HTTP server listening") { FileManager.default.fileExists(atPath: dir + "/port") }
-        let port = Int(try String(contentsOfFile: dir + "/port", encoding: .utf8)) ?? 0
-        return GitHTTPServer(process: p, port: port, root: root)
+        let server = try await PythonServer.start(script, name: "git-http") { _ in [root, user, password] + (tls.map { [$0.certificate, $0.key] } ?? []) }
+        return GitHTTPServer(server: server, root: root)
     }
 
-    func stop() { kill(process.processIdentifier, SIGKILL) }
+    func stop() { server.stop() }
 }

@@ -20,6 +20,9 @@ actor AgentSessions {
     /// Per cluster whose agent speaks bundles: the bundle each of its apps holds, as of the
     /// frames sent so far (frames arrive in order, so this is what the agent will hold).
     private var held: [String: [String: String]] = [:]
+    /// Clusters whose connection this hub saw end (and that have not come back): for them the
+    /// heartbeat lease does not apply, the hub knows they left.
+    private var departed: Set<String> = []
     /// Assignments sent without their manifests, since start (for metrics and tests).
     private(set) var bundlesReused = 0
 
@@ -31,6 +34,7 @@ actor AgentSessions {
         tokens[session.clusterId] = nextToken
         // A new connection starts from what its hello says it holds, never the old link's map.
         held[session.clusterId] = nil
+        departed.remove(session.clusterId)
         return (nextToken, old)
     }
 
@@ -41,8 +45,11 @@ actor AgentSessions {
         sessions[clusterId] = nil
         tokens[clusterId] = nil
         held[clusterId] = nil
+        departed.insert(clusterId)
         return true
     }
+
+    func departedHere(_ clusterId: String) -> Bool { departed.contains(clusterId) }
 
     /// The agent said in `hello` which bundle each of its apps holds.
     func startBundles(clusterId: String, held apps: [String: String]) { held[clusterId] = apps }

@@ -201,6 +201,9 @@ extension Hub {
     func send(_ frame: Frame, toClusterNamed name: String) async throws {
         let c = try await requireCluster(name)
         guard let session = await sessions.session(for: c.id) else {
+            if await connectionState(c) == "Reconnecting" {
+                throw HubError(.unavailable, "cluster \"\(name)\" is reconnecting (its last heartbeat is recent, its agent has not dialled this hub again yet); try again in a few seconds")
+            }
             throw HubError(.unavailable, "cluster \"\(name)\" is not connected; check its agent (`hawser cluster list` shows the last heartbeat)")
         }
         await session.send(frame)

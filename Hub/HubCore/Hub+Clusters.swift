@@ -104,11 +104,22 @@ extension Hub {
     }
 
     func view(_ c: ClusterRecord) async -> ClusterView {
-        ClusterView(
+        let state = await connectionState(c)
+        return ClusterView(
             id: c.id, name: c.name, labels: c.labels, state: c.state.rawValue,
-            connected: await sessions.isConnected(c.id),
+            connected: state != "Disconnected",
             lastHeartbeat: c.lastHeartbeat, agentVersion: c.agentVersion, kubernetesVersion: c.kubernetesVersion,
-            certificateNotAfter: c.certificateNotAfter, createdAt: c.createdAt)
+            certificateNotAfter: c.certificateNotAfter, createdAt: c.createdAt, connectionState: state)
+    }
+
+    /// From the live connection, else from a lease: the last heartbeat within three heartbeat
+    /// intervals counts as alive unless this hub saw the agent leave. A restarted hub (or, later,
+    /// another replica) does not report agents failed in the seconds before they reconnect.
+    func connectionState(_ c: ClusterRecord) async -> String {
+        if await sessions.isConnected(c.id) { return "Connected" }
+        guard c.state != .revoked, !(await sessions.departedHere(c.id)), let beat = c.lastHeartbeat else { return "Disconnected" }
+        let lease = 3 * Double(configuration.heartbeatInterval.components.seconds) + Double(configuration.heartbeatInterval.components.attoseconds) * 3e-18
+        return now().timeIntervalSince(beat) < lease ? "Reconnecting" : "Disconnected"
     }
 
     // MARK: Registration

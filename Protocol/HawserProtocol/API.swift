@@ -94,13 +94,21 @@ public struct ClusterView: Codable, Sendable {
     public var labels: [String: String]
     /// `pending` (waiting for its agent to join), `registered` or `revoked`.
     public var state: String
+    /// Connected or within its lease (see `connectionState`).
     public var connected: Bool
+    /// `Connected` (its agent's connection is open on this hub), `Reconnecting` (no connection
+    /// here, but its last heartbeat is within the lease of three heartbeat intervals and this
+    /// hub has not seen it leave: a hub that just restarted does not call live agents failed),
+    /// or `Disconnected`.
+    public var connectionState: String?
     public var lastHeartbeat: Date?
     public var agentVersion: String?
     public var kubernetesVersion: String?
     public var certificateNotAfter: Date?
     public var createdAt: Date
-    public init(id: String, name: String, labels: [String: String], state: String, connected: Bool, lastHeartbeat: Date?, agentVersion: String?, kubernetesVersion: String?, certificateNotAfter: Date?, createdAt: Date) {
+    public init(id: String, name: String, labels: [String: String], state: String, connected: Bool, lastHeartbeat: Date?, agentVersion: String?, kubernetesVersion: String?, certificateNotAfter: Date?, createdAt: Date,
+                connectionState: String? = nil) {
+        self.connectionState = connectionState ?? (connected ? "Connected" : "Disconnected")
         self.id = id
         self.name = name
         self.labels = labels

@@ -70,7 +70,7 @@ struct ClusterCommand: AsyncParsableCommand {
             let r: ListResponse<ClusterView> = try await global.client().get("/api/v1/clusters" + queryString([("selector", selector)], leading: "?"))
             if global.output == .json { return try printJSON(r.items) }
             printTable(["NAME", "STATE", "CONNECTION", "LAST HEARTBEAT", "AGENT", "KUBERNETES", "LABELS"], r.items.map { c in
-                [c.name, c.state, c.connected ? "Connected" : "Disconnected", ago(c.lastHeartbeat), c.agentVersion ?? "-", c.kubernetesVersion ?? "-",
+                [c.name, c.state, c.connectionState ?? (c.connected ? "Connected" : "Disconnected"), ago(c.lastHeartbeat), c.agentVersion ?? "-", c.kubernetesVersion ?? "-",
                  c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")]
             })
         }
@@ -85,7 +85,7 @@ struct ClusterCommand: AsyncParsableCommand {
             let c: ClusterView = try await global.client().get("/api/v1/clusters/\(name)")
             if global.output == .json { return try printJSON(c) }
             printTable(["FIELD", "VALUE"], [
-                ["Name", c.name], ["ID", c.id], ["State", c.state], ["Connection", c.connected ? "Connected" : "Disconnected"],
+                ["Name", c.name], ["ID", c.id], ["State", c.state], ["Connection", c.connectionState ?? (c.connected ? "Connected" : "Disconnected")],
                 ["Last heartbeat", ago(c.lastHeartbeat)], ["Agent version", c.agentVersion ?? "-"], ["Kubernetes", c.kubernetesVersion ?? "-"],
                 ["Certificate expires", c.certificateNotAfter.map(WireJSON.formatDate) ?? "-"],
                 ["Labels", c.labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ",")],

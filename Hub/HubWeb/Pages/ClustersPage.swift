@@ -14,7 +14,7 @@ enum ClustersPage {
             """
             <tr data-cluster="\(c.name)">
             <td><strong>\(c.name)</strong></td>
-            <td data-field="connection"><span class="dot\(c.connected ? " on" : "")"></span>\(c.connected ? "Connected" : "Disconnected")</td>
+            <td data-field="connection"><span class="dot\(c.connected ? " on" : "")"></span>\(c.connectionState ?? (c.connected ? "Connected" : "Disconnected"))</td>
             <td>\(c.state)</td>
             <td data-field="heartbeat">\(Layout.time(c.lastHeartbeat, now: now))</td>
             <td data-field="agent-version">\(c.agentVersion ?? "–")</td>

@@ -9,45 +9,11 @@
 # Rewrites the section between the bench:api markers of docs/benchmarks.md. Environment:
 # SWIFT, BENCH_DOC, BENCH_SKIP_BUILD=1, BENCH_APPS (10000), BENCH_REQUESTS (1000).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-SWIFT=${SWIFT:-swift}
-DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+BENCH_NAME=api
+. "$(dirname "$0")/bench-common.sh"
 APPS=${BENCH_APPS:-10000}
 REQUESTS=${BENCH_REQUESTS:-1000}
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  echo "==> Release build of hawser-hub and hawser-benchtool"
-  "$SWIFT" build -c release --static-swift-stdlib --product hawser-hub
-  "$SWIFT" build -c release --product hawser-benchtool
-fi
-BIN=$("$SWIFT" build -c release --show-bin-path)
-for p in hawser-hub hawser-benchtool; do
-  [ -x "$BIN/$p" ] || { echo "error: $BIN/$p is missing; run without BENCH_SKIP_BUILD" >&2; exit 1; }
-done
-
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/hawser-bench-api.XXXXXX")
-HUB_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$HUB_PID" ]; then
-    kill -TERM "$HUB_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$HUB_PID" 2>/dev/null || true
-    wait "$HUB_PID" 2>/dev/null || true
-  fi
-  [ $rc = 0 ] && echo "Logs and data: $RUN" || echo "error: the API benchmark failed (exit $rc); logs in $RUN" >&2
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-fail() { echo "error: $*; logs in $RUN" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
-
-echo "==> Run directory $RUN"
 mkdir -p "$RUN/repo/app"
 printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  greeting: hello\n' >"$RUN/repo/app/settings.yaml"
 git -C "$RUN/repo" init -q -b main

@@ -9,47 +9,14 @@
 # Rewrites the section between the bench:git markers of docs/benchmarks.md. Environment:
 # SWIFT, BENCH_DOC, BENCH_SKIP_BUILD=1, BENCH_CONFIG (release), BENCH_FANOUT_APPS (1000), BENCH_FANOUT_CLUSTERS (50).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-SWIFT=${SWIFT:-swift}
-DOC=${BENCH_DOC:-$ROOT/docs/benchmarks.md}
+BENCH_NAME=git
+. "$(dirname "$0")/bench-common.sh"
 APPS=${BENCH_FANOUT_APPS:-1000}
 CLUSTERS=${BENCH_FANOUT_CLUSTERS:-50}
 PATHS=10
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  echo "==> Release build of hawser-hub and hawser-benchtool"
-  "$SWIFT" build -c release --static-swift-stdlib --product hawser-hub
-  "$SWIFT" build -c release --product hawser-benchtool
-fi
-BIN=$("$SWIFT" build -c "${BENCH_CONFIG:-release}" --show-bin-path)  # BENCH_CONFIG=debug: a quick dry run
-for p in hawser-hub hawser-benchtool; do
-  [ -x "$BIN/$p" ] || { echo "error: $BIN/$p is missing; run without BENCH_SKIP_BUILD" >&2; exit 1; }
-done
-
-RUN=$(mktemp -d "${TMPDIR:-/tmp}/hawser-bench-git.XXXXXX")
-HUB_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  if [ -n "$HUB_PID" ]; then
-    kill -TERM "$HUB_PID" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$HUB_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$HUB_PID" 2>/dev/null || true
-    wait "$HUB_PID" 2>/dev/null || true
-  fi
-  [ $rc = 0 ] && echo "Logs and data: $RUN" || echo "error: the Git benchmark failed (exit $rc); logs in $RUN" >&2
-  exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-fail() { echo "error: $*; logs in $RUN" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-kb() { awk -v k="$2" '$1 == k":" {print $2}' "/proc/$1/status"; }
 gitc() { git -c user.name="Hawser Bench" -c user.email=bench@hawser.invalid "$@"; }
 
-echo "==> Run directory $RUN"
 REPO="$RUN/repo"
 for p in $(seq 0 $((PATHS - 1))); do
   mkdir -p "$REPO/p-$p"

@@ -2,7 +2,6 @@ import Foundation
 import HawserProtocol
 import HubCore
 import KubeSim
-import Logging
 import Testing
 
 /// One application for many clusters, picked by their labels: each matching cluster gets its
@@ -15,13 +14,7 @@ import Testing
     }
 
     static func join(_ h: HubHarness, _ name: String, labels: [String: String], readyDelay: Duration = .zero) async throws -> Member {
-        var logger = Logger(label: "test.kubesim")
-        logger.logLevel = .warning
-        var config = KubeSimConfiguration()
-        config.deploymentReadyDelay = readyDelay
-        let sim = try await KubeSim.start(config, logger: logger)
-        let kubeconfig = tempDirectory("kubesim-\(name)") + "/kubeconfig"
-        try sim.writeKubeconfig(to: kubeconfig)
+        let (sim, kubeconfig) = try await ClusterSetup.startSim(readyDelay: readyDelay)
         let agent = try AgentHarness.start(state: try await h.registerAgent(name, labels: labels), kubeconfig: kubeconfig)
         return Member(sim: sim, agent: agent)
     }

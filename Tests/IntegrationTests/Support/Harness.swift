@@ -120,8 +120,8 @@ struct ClusterSetup {
     let agent: AgentHarness
     let kubeconfig: String
 
-    static func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1),
-                      hub configure: (inout HubServer.Options) -> Void = { _ in }) async throws -> ClusterSetup {
+    /// A KubeSim and a kubeconfig for it.
+    static func startSim(readyDelay: Duration = .zero) async throws -> (sim: KubeSim, kubeconfig: String) {
         var logger = Logger(label: "test.kubesim")
         logger.logLevel = .warning
         var config = KubeSimConfiguration()
@@ -129,6 +129,12 @@ struct ClusterSetup {
         let sim = try await KubeSim.start(config, logger: logger)
         let kubeconfig = tempDirectory("kubesim") + "/kubeconfig"
         try sim.writeKubeconfig(to: kubeconfig)
+        return (sim, kubeconfig)
+    }
+
+    static func start(_ cluster: String, readyDelay: Duration = .zero, resync: Duration = .seconds(1),
+                      hub configure: (inout HubServer.Options) -> Void = { _ in }) async throws -> ClusterSetup {
+        let (sim, kubeconfig) = try await startSim(readyDelay: readyDelay)
         let hub = try await HubHarness.start(configure: configure)
         let agent = try AgentHarness.start(state: try await hub.registerAgent(cluster), kubeconfig: kubeconfig, resync: resync)
         return ClusterSetup(sim: sim, hub: hub, agent: agent, kubeconfig: kubeconfig)

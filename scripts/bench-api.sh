@@ -96,12 +96,8 @@ Seeding took {e['seed_secs']} s; the hub's startup refresh of every app from Git
 
 Hub memory: VmRSS {mb(e['rss_idle'])} after the startup refresh, {mb(e['rss_after'])} after all requests; peak (VmHWM) {mb(e['hwm'])}."""
 print(figures)
-doc = e["DOC"]
-begin, end = "<!-- bench:api:begin -->", "<!-- bench:api:end -->"
-text = open(doc).read()
-if begin not in text:
-    text = text.rstrip("\n") + f"\n\n## Figures: the API at 10,000 applications\n\n{begin}\n{end}\n"
-pre, rest = text.split(begin, 1); post = rest.split(end, 1)[1]
-open(doc, "w").write(f"{pre}{begin}\n{figures}\n{end}{post}")
-print(f"Figures written to {doc}")
+import sys
+sys.path.insert(0, f"{e['ROOT']}/scripts")
+from bench_doc import write_section
+write_section(e["DOC"], "api", "Figures: the API at 10,000 applications", figures)
 PY

@@ -141,12 +141,9 @@ figures = f"""Run of {now} on `{commit}`; {sh('nproc')} cores; {int(r['apps'])} 
 
 Fetch cost: the hub's fetch of the pushed commit took {hub_fetch_ms:.0f} ms (libgit2, from `hawser_git_fetch_duration_seconds`); `git fetch` of one commit from the same repository into a copy of the hub's mirror took {statistics.median(git_ms):.0f} ms (median of 5, git {sh('git', '--version').split()[-1]})."""
 print(figures)
-doc = e["DOC"]
-begin, end = "<!-- bench:git:begin -->", "<!-- bench:git:end -->"
-text = open(doc).read()
-if begin not in text:
-    text = text.rstrip("\n") + f"\n\n## Figures: Git fan-out, 1 repository, 1,000 applications, 50 clusters\n\nCommand: `make bench` (this part: `scripts/bench-git.sh`).\n\n{begin}\n{end}\n"
-pre, rest = text.split(begin, 1); post = rest.split(end, 1)[1]
-open(doc, "w").write(f"{pre}{begin}\n{figures}\n{end}{post}")
-print(f"Figures written to {doc}")
+import sys
+sys.path.insert(0, f"{e['ROOT']}/scripts")
+from bench_doc import write_section
+write_section(e["DOC"], "git", "Figures: Git fan-out, 1 repository, 1,000 applications, 50 clusters", figures,
+              intro="Command: `make bench` (this part: `scripts/bench-git.sh`).\n\n")
 PY

@@ -443,21 +443,14 @@ def cmd_report():
     print(f"agent VmRSS max during no-op {res['rss_max_kb']/MB:.1f} MB (goal < 30 MB: "
           f"{'met' if res['rss_max_kb'] < 30*MB else 'NOT met'}), VmHWM {res['hwm_kb']/MB:.1f} MB")
 
-    doc = os.environ["DOC"]
-    begin, end = "<!-- bench:figures:begin -->", "<!-- bench:figures:end -->"
-    try:
-        with open(doc) as f: text = f.read()
-    except FileNotFoundError:
-        text = f"# Benchmarks\n\nRun `make bench` (scripts/bench.sh).\n\n## Figures\n\n{begin}\n{end}\n"
-    if begin not in text or end not in text:
-        text = text.rstrip("\n") + f"\n\n## Figures\n\n{begin}\n{end}\n"
-    pre, rest = text.split(begin, 1); post = rest.split(end, 1)[1]
-    with open(doc, "w") as f: f.write(f"{pre}{begin}\n{figures}\n{end}{post}")
-    print(f"Figures written to {doc}")
+    sys.path.insert(0, os.environ["BENCH_SCRIPTS"])
+    from bench_doc import write_section
+    write_section(os.environ["DOC"], "figures", "Figures", figures)
 
 {"generate": cmd_generate, "measure": cmd_measure, "report": cmd_report}[sys.argv[1]]()
 PY
-export RUN BIN KUBECTL DOC
+BENCH_SCRIPTS="$ROOT/scripts"
+export RUN BIN KUBECTL DOC BENCH_SCRIPTS
 # In the background and waited for, so INT/TERM reach the trap at once (and stop it too).
 bench() {
   python3 "$RUN/bench.py" "$@" &

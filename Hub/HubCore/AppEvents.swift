@@ -46,8 +46,7 @@ extension Hub {
         // Every status report ends here: without listeners, no query.
         guard await appEvents.count > 0 else { return }
         // A fleet deployment changes its fleet application's row.
-        var listed = name
-        if let dot = name.firstIndex(of: ".") { listed = String(name[..<dot]) }
+        let listed = Self.listedName(name)
         guard let row = try? await store.appListings(.init(namePrefix: listed), afterName: nil, limit: 1).first, row.app.name == listed,
               let view = try? await listViews([row]).first else { return }
         await appEvents.publish(.changed(view))

@@ -75,17 +75,21 @@ extension Hub {
     /// it holds it and send the assignment whole.
     public func bundleMissing(_ connection: Connection, appId: String) async {
         let cluster = connection.cluster
-        guard var app = try? await store.app(named: appId) else { return }
-        if app.isFleet {
-            guard let d = try? await store.app(named: Self.deploymentName(appId, cluster: cluster.name)) else { return }
-            app = d
-        }
+        guard let app = await record(wireID: appId, cluster: cluster.name) else { return }
         guard app.cluster == cluster.name, let r = try? await store.render(app: app.name), r.revision != nil,
               let project = try? await store.project(named: app.project), let session = await sessions.session(for: cluster.id) else { return }
         let assignment = Self.assignment(app, r, project: project)
         if let bundle = assignment.bundle { await sessions.forget(bundle: bundle, clusterId: cluster.id) }
         logger.notice("agent lacks a bundle; sending the manifests", metadata: ["cluster": "\(cluster.name)", "app": "\(appId)"])
         await session.send(.assignment(await sessions.outgoing(assignment, clusterId: cluster.id)))
+    }
+
+    /// The record an agent means by `wireID`: a cluster knows its deployment of a fleet app by
+    /// the fleet app's name. Nil when there is none (deleted meanwhile).
+    func record(wireID: String, cluster: String) async -> AppRecord? {
+        guard let app = try? await store.app(named: wireID) else { return nil }
+        guard app.isFleet else { return app }
+        return try? await store.app(named: Self.deploymentName(wireID, cluster: cluster))
     }
 
     /// Assignments sent without manifests because the agent held their bundle.
@@ -98,12 +102,7 @@ extension Hub {
     /// Records an agent's status report. An agent only reports on its own cluster's apps;
     /// anything else is refused (a certificate never speaks for another cluster).
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        guard var app = try? await store.app(named: report.appId) else { return }  // deleted meanwhile
-        if app.isFleet {
-            // A cluster reports on its deployment of a fleet app by the fleet app's name.
-            guard let deployment = try? await store.app(named: Self.deploymentName(app.name, cluster: connection.cluster.name)) else { return }
-            app = deployment
-        }
+        guard let app = await record(wireID: report.appId, cluster: connection.cluster.name) else { return }  // deleted meanwhile
         guard app.cluster == connection.cluster.name else {
             throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
         }

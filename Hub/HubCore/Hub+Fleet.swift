@@ -12,6 +12,10 @@ import HubStore
 extension Hub {
     static func deploymentName(_ parent: String, cluster: String) -> String { "\(parent).\(cluster)" }
 
+    /// The application a name lists under: a fleet deployment's fleet app, else the name itself
+    /// (app names have no dots, so the first one separates app and cluster).
+    static func listedName(_ name: String) -> String { String(name.prefix { $0 != "." }) }
+
     /// Clusters a selector picks now (revoked ones never).
     func matchingClusters(_ selector: String) async throws -> [ClusterRecord] {
         let parsed = try LabelSelector.parse(selector)

@@ -27,7 +27,7 @@ extension Hub {
             let chunk = try await store.recentHistory(limit: 200, beforeID: before)
             scanned += chunk.count
             // A fleet deployment's history is governed by its fleet app's policy lines.
-            for (record, project) in chunk where visibility.canGet(project: project, name: String(record.appName.prefix { $0 != "." })) {
+            for (record, project) in chunk where visibility.canGet(project: project, name: Self.listedName(record.appName)) {
                 out.append(Self.entry(record, project: project))
                 if out.count == limit { break }
             }

@@ -99,8 +99,7 @@ extension Hub {
             return out
         }
         for row in Self.foldFleets(try await store.appStatusRows()) {
-            let appName = row.deployment ? String(row.name.prefix { $0 != "." }) : row.name
-            guard visibility.canGet(project: row.project, name: appName) else { continue }
+            guard visibility.canGet(project: row.project, name: Self.listedName(row.name)) else { continue }
             if !row.deployment {
                 out.all.add(sync: row.sync, health: row.health)
                 out.projects[row.project, default: .init()].add(sync: row.sync, health: row.health)

@@ -70,7 +70,7 @@ public final class Hub: Sendable {
         self.authority = authority
         self.renderer = AppRenderer(
             threadPool: threadPool, tools: ToolRunner(searchPath: configuration.toolSearchPath, limits: configuration.renderLimits),
-            scratchDirectory: (configuration.repoCacheDirectory as NSString).deletingLastPathComponent + "/render", metrics: metrics)
+            scratchDirectory: configuration.renderScratchDirectory, metrics: metrics)
         self.repoSecrets = repoSecrets
         self.webhookVerifier = GitWebhookVerifier(secrets: gitWebhookSecrets)
         self.mirrors = RepoMirrors(directory: configuration.repoCacheDirectory, threadPool: gitThreadPool, timeout: configuration.gitFetchTimeout, metrics: metrics)

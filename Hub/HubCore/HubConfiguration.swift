@@ -12,6 +12,8 @@ public struct HubConfiguration: Sendable {
     public var pollJitter: Duration
     /// Where the bare mirrors live (`<data>/repos`).
     public var repoCacheDirectory: String
+    /// Scratch space for the checkouts kustomize and helm read (`<data>/render`).
+    public var renderScratchDirectory: String
     /// A fetch making no progress past this is cancelled.
     public var gitFetchTimeout: Duration
     /// Time and output bounds of one kustomize or helm run.
@@ -28,6 +30,7 @@ public struct HubConfiguration: Sendable {
         pollInterval: Duration = .seconds(180),
         pollJitter: Duration? = nil,
         repoCacheDirectory: String,
+        renderScratchDirectory: String,
         gitFetchTimeout: Duration = .seconds(120),
         renderLimits: RenderLimits = RenderLimits(),
         toolSearchPath: [String]? = nil,
@@ -40,6 +43,7 @@ public struct HubConfiguration: Sendable {
         self.pollInterval = pollInterval
         self.pollJitter = pollJitter ?? pollInterval / 5
         self.repoCacheDirectory = repoCacheDirectory
+        self.renderScratchDirectory = renderScratchDirectory
         self.gitFetchTimeout = gitFetchTimeout
         self.renderLimits = renderLimits
         self.toolSearchPath = toolSearchPath

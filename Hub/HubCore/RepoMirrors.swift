@@ -69,8 +69,8 @@ actor RepoMirrors {
         }
     }
 
-    /// The mirror as it is if it was ever fetched, else a first fetch (renders of an app whose
-    /// repository was fetched by the poller a moment ago need not wait for another).
+    /// The mirror as it is when its last fetch succeeded, else a fetch now (renders of an app
+    /// whose repository the poller fetched a moment ago need not wait for another).
     func ensureFetched(_ url: String, credentials: @escaping @Sendable () async throws -> GitCredentials) async throws {
         let key = RepoURL.normalized(url)
         if case .success = states[key]?.last { return }

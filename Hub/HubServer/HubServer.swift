@@ -117,7 +117,7 @@ public final class HubServer: Sendable {
         let hub = Hub(
             configuration: HubConfiguration(
                 advertiseAddress: advertise, heartbeatInterval: options.heartbeatInterval,
-                pollInterval: options.pollInterval, pollJitter: options.pollJitter, repoCacheDirectory: dir + "/repos",
+                pollInterval: options.pollInterval, pollJitter: options.pollJitter, repoCacheDirectory: dir + "/repos", renderScratchDirectory: dir + "/render",
                 gitFetchTimeout: options.gitFetchTimeout, renderLimits: options.renderLimits, toolSearchPath: options.toolSearchPath,
                 agentCertificateLifetime: options.agentCertificateLifetime,
                 bootstrapTokenLifetime: options.bootstrapTokenLifetime),

@@ -11,18 +11,6 @@ import Testing
 /// closes only that connection): never a crash, never a hang, never more buffered than the
 /// line limit. The seed is fixed, so a failure reproduces; the failing input is printed.
 @Suite struct FrameFuzzTests {
-    /// SplitMix64: tiny, fast and the same on every machine.
-    struct SeededRandom: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds: [[UInt8]] = {
         let files = (try? FileManager.default.contentsOfDirectory(atPath: Vectors.directory)) ?? []
         return files.filter { $0.hasSuffix(".json") }.sorted().compactMap {
@@ -33,7 +21,7 @@ import Testing
     /// Bytes that matter to JSON and to the framing.
     static let interesting: [UInt8] = Array("{}[]\":,\\\n\r 0-9eE.tfnu\u{7f}".utf8) + [0x00, 0xC3, 0x28, 0xF0, 0x9F, 0xFF, 0xED, 0xA0, 0x80]
 
-    static func mutate(_ input: [UInt8], _ rng: inout SeededRandom) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
@@ -57,7 +45,7 @@ import Testing
 
     @Test func theDecoderSurvives100000MutatedFrames() throws {
         #expect(Self.seeds.count >= 10, "the golden vectors are the fuzzer's seeds")
-        var rng = SeededRandom(state: 0x4841_5753_4552)  // "HAWSER"
+        var rng = SplitMix(seed: 0x4841_5753_4552)  // "HAWSER"
         let maxLine = 4096
         var frames = 0, refusals = 0
         for iteration in 0..<100_000 {
@@ -85,7 +73,7 @@ import Testing
     }
 
     @Test func anEndlessLineIsRefusedAtTheLimitNotBuffered() throws {
-        var rng = SeededRandom(state: 7)
+        var rng = SplitMix(seed: 7)
         let ch = EmbeddedChannel()
         try ch.pipeline.syncOperations.addFrameCodec(maximumLineLength: 1 << 16)
         var sent = 0

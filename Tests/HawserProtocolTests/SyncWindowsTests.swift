@@ -288,8 +288,9 @@ import Testing
     }
 }
 
-/// A small deterministic generator for the randomised comparisons.
-private struct SplitMix {
+/// SplitMix64: a small deterministic generator for the randomised comparisons and the frame
+/// fuzzer, so every run sees the same inputs.
+struct SplitMix: RandomNumberGenerator {
     var state: UInt64
     init(seed: UInt64) { state = seed }
     mutating func next() -> UInt64 {

@@ -14,7 +14,8 @@ public protocol HubLinkDelegate: Sendable {
     func hello() async -> Hello
     /// The hub accepted us; `sender` stays valid until `disconnected()`.
     func connected(_ welcome: Welcome, sender: FrameSender) async
-    /// assignment, unassign, command, certificate and error frames from the hub.
+    /// assignment, unassign, command, ack, certificate and error frames from the hub. A command
+    /// is acknowledged to the hub when this returns.
     func received(_ frame: Frame) async
     func disconnected() async
 }
@@ -157,7 +158,14 @@ public final class HubLink: Sendable {
                 lastReceived.withLock { $0 = .now }
                 switch envelope.frame {
                 case .ping(let p): try await outbound.write(.pong(p))
-                case .pong, .ack: break
+                case .pong: break
+                case .command(let c):
+                    // Acknowledged once the delegate has handled it (recorded it on disk), so a
+                    // crash before that means the hub sends it again.
+                    await delegate.received(envelope.frame)
+                    if let streamSeq = c.streamSeq {
+                        try await outbound.write(.ack(Ack(ackSeq: envelope.seq, streamSeq: streamSeq)))
+                    }
                 case .bye(let b):
                     logger.info("hub said bye: \(b.reason)")
                     return

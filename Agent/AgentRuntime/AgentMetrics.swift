@@ -44,6 +44,8 @@ extension Reconciler {
         metrics.registry.gauge("hawser_agent_assignments").record(snapshot.assignments.count)
         metrics.registry.gauge("hawser_agent_reconcile_queue_depth").record(pending.count)
         metrics.registry.gauge("hawser_agent_connected").record(sender == nil ? 0 : 1)
+        metrics.registry.gauge("hawser_agent_status_queue_length").record(outbox.count)
+        metrics.registry.gauge("hawser_agent_status_queue_dropped").record(outbox.droppedTotal)
         return metrics.registry.exposition()
     }
 }

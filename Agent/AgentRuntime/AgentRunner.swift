@@ -21,6 +21,9 @@ public final class AgentRunner: Sendable {
         public var waveTimeout: Duration = .seconds(300)
         /// `HOST:PORT` for `GET /metrics` (Prometheus); nil: no metrics endpoint.
         public var metricsAddress: String?
+        /// Statuses kept on disk for the hub while it is unreachable (superseded ones are
+        /// compacted first; see StatusQueue).
+        public var statusQueueLimit = 10_000
         public init(stateDirectory: String, kubeconfig: String? = nil) {
             self.stateDirectory = stateDirectory
             self.kubeconfig = kubeconfig
@@ -40,7 +43,7 @@ public final class AgentRunner: Sendable {
         let config = try options.kubeconfig.map { try KubeConfig.load(path: $0) } ?? KubeConfig.inCluster()
         kube = try KubeClient(config: config, logger: logger)
         reconciler = Reconciler(kube: kube, state: state, resyncInterval: options.resyncInterval, namespaceScope: options.namespaceScope, waveTimeout: options.waveTimeout,
-                                metrics: metrics, logger: logger)
+                                statusQueueLimit: options.statusQueueLimit, metrics: metrics, logger: logger)
         metricsAddress = options.metricsAddress
         delegate = LinkDelegate(state: state, identity: identity, reconciler: reconciler, kube: kube, logger: logger)
         link = HubLink(options: .init(endpoint: try HubEndpoint(identity.hub), backoffCap: options.backoffCap, frameObserver: metrics.frameObserver),
@@ -113,6 +116,8 @@ final class LinkDelegate: HubLinkDelegate {
     let renewal = PendingRenewal()
     let sender = Mutex<FrameSender?>(nil)
     let kubernetesVersion = Mutex<String?>(nil)
+    /// Sends queued statuses on the current connection.
+    let pump = Mutex<Task<Void, Never>?>(nil)
 
     init(state: AgentStateDirectory, identity: AgentStateDirectory.Identity, reconciler: Reconciler, kube: KubeClient, logger: Logger) {
         self.state = state
@@ -125,18 +130,37 @@ final class LinkDelegate: HubLinkDelegate {
     func credentials() async throws -> LinkCredentials { try state.credentials() }
 
     func hello() async -> Hello {
-        Hello(protocolVersions: ProtocolVersion.supported, agentVersion: AgentVersion.current, clusterId: identity.clusterId,
-              kubernetesVersion: kubernetesVersion.withLock { $0 }, lastApplied: await reconciler.lastApplied(), bundles: await reconciler.bundles())
+        let commands = await reconciler.commandPosition()
+        return Hello(protocolVersions: ProtocolVersion.supported, agentVersion: AgentVersion.current, clusterId: identity.clusterId,
+                     kubernetesVersion: kubernetesVersion.withLock { $0 }, lastApplied: await reconciler.lastApplied(), bundles: await reconciler.bundles(),
+                     statusStream: reconciler.outbox.stream, commandStream: commands.stream, commandSeq: commands.seq)
     }
 
     func connected(_ welcome: Welcome, sender: FrameSender) async {
         self.sender.withLock { $0 = sender }
         await reconciler.connected(sender)
+        await reconciler.commandStream(is: welcome.commandStream)
+        let outbox = reconciler.outbox
+        let start: UInt64
+        if let hubHas = welcome.statusSeq {
+            if outbox.resume(hubHas: hubHas) {
+                logger.warning("the hub has fewer of our statuses than it acknowledged (its store was restored?); reporting every app again")
+                await reconciler.reportAllAgain()
+            }
+            start = max(hubHas, 0)
+        } else {
+            start = outbox.ackedSeq
+        }
+        let legacy = welcome.statusSeq == nil
+        let task = Task { await outbox.pump(sender, from: start, legacy: legacy) }
+        pump.withLock { $0?.cancel(); $0 = task }
         await renewIfDue(sender)
     }
 
     func received(_ frame: Frame) async {
         switch frame {
+        case .ack(let ack):
+            if let through = ack.streamSeq { reconciler.outbox.acknowledge(through: through) }
         case .assignment(let a): await reconciler.assign(a)
         case .unassign(let u): await reconciler.unassign(u)
         case .command(let c): await reconciler.command(c)
@@ -162,6 +186,7 @@ final class LinkDelegate: HubLinkDelegate {
 
     func disconnected() async {
         sender.withLock { $0 = nil }
+        pump.withLock { $0?.cancel(); $0 = nil }
         await reconciler.disconnected()
     }
 

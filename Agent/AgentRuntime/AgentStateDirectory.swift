@@ -10,6 +10,8 @@ import AgentLink
 ///   identity.json   cluster id and name, hub address
 ///   key.pem         private key (0600)          cert.pem   client certificate (0600)
 ///   ca.pem          the hub's CA (0600)         assignments.json   desired state + applied revisions
+///   progress.json   commands handled, syncs asked for or running (small; written on each)
+///   outbox.ndjson   statuses not yet acknowledged by the hub (StatusOutbox)
 /// ```
 public struct AgentStateDirectory: Sendable {
     public let path: String
@@ -21,6 +23,35 @@ public struct AgentStateDirectory: Sendable {
     var certificatePath: String { path + "/cert.pem" }
     var caPath: String { path + "/ca.pem" }
     var assignmentsPath: String { path + "/assignments.json" }
+    var progressPath: String { path + "/progress.json" }
+    var outboxPath: String { path + "/outbox.ndjson" }
+
+    /// What must survive a crash between receiving a command and finishing what it asked:
+    /// the last command handled (so a resent one is not run twice), manual syncs not finished
+    /// yet (a restart runs them), and syncs in progress (a restart reports each interrupted).
+    public struct Progress: Codable, Sendable, Equatable {
+        public struct SyncRequest: Codable, Sendable, Equatable {
+            public var by: String
+            /// The command's `streamSeq`; 0 when the hub predates streams.
+            public var seq: UInt64
+        }
+        public var commandStream: String?
+        public var commandSeq: UInt64 = 0
+        public var pendingSyncs: [String: SyncRequest] = [:]
+        public var running: [String: OperationState] = [:]
+        public init() {}
+    }
+
+    func loadProgress() -> Progress {
+        guard let data = FileManager.default.contents(atPath: progressPath),
+              let p = try? WireJSON.decoder().decode(Progress.self, from: data) else { return Progress() }
+        return p
+    }
+
+    func saveProgress(_ p: Progress) throws {
+        let data = try WireJSON.encoder().encode(p)
+        try SecretFile.write(String(decoding: data, as: UTF8.self), to: progressPath)
+    }
 
     public struct Identity: Codable, Sendable {
         public var clusterId: String

@@ -48,9 +48,11 @@ public actor Reconciler {
     }
     var retries: [String: RetryState] = [:]
     var lastSelfHeal: [String: ContinuousClock.Instant] = [:]
-    /// Who asked for the pending manual sync (the hub's user), for the operation record and the
-    /// hub's audit trail.
-    var syncRequestedBy: [String: String] = [:]
+    /// Commands handled, manual syncs asked for (who asked, for the operation record and the
+    /// hub's audit trail) and syncs running: on disk, so a crash loses none of them.
+    var progress: AgentStateDirectory.Progress
+    /// Every status goes through here to the hub (queued on disk while it is unreachable).
+    public nonisolated let outbox: StatusOutbox
     let waveTimeout: Duration
     var watcher: DriftWatcher?
     let liveState: LiveState
@@ -60,7 +62,9 @@ public actor Reconciler {
     let metrics: AgentMetrics
 
     public init(kube: KubeClient, state: AgentStateDirectory, resyncInterval: Duration, namespaceScope: String?, waveTimeout: Duration = .seconds(300),
-                metrics: AgentMetrics = AgentMetrics(), logger: Logger) {
+                statusQueueLimit: Int = 10_000, metrics: AgentMetrics = AgentMetrics(), logger: Logger) {
+        self.progress = state.loadProgress()
+        self.outbox = StatusOutbox(path: state.outboxPath, limit: statusQueueLimit, logger: logger)
         self.metrics = metrics
         self.waveTimeout = waveTimeout
         self.kube = kube
@@ -72,12 +76,59 @@ public actor Reconciler {
         self.snapshot = state.loadSnapshot()
     }
 
-    /// Starts a loop for every assignment kept on disk: desired state survives restarts.
+    /// Starts a loop for every assignment kept on disk: desired state survives restarts. A
+    /// sync the last run of the agent did not finish is reported interrupted (once: the report
+    /// is queued before the record of it is cleared), and a manual sync not finished runs again.
     public func start() {
         watcher = DriftWatcher(kube: kube, namespace: namespaceScope, logger: logger) { [weak self] app in
             await self?.driftSeen(app)
         }
+        for (appId, op) in progress.running.sorted(by: { $0.key < $1.key }) {
+            guard let a = snapshot.assignments[appId] else { continue }
+            var interrupted = op
+            interrupted.phase = .error
+            interrupted.finishedAt = Date()
+            interrupted.message = "interrupted: the agent stopped during this sync (crash or restart); "
+                + (progress.pendingSyncs[appId] != nil || a.syncPolicy.automated ? "it runs again" : "sync again to finish it")
+            operations[appId] = interrupted
+            logger.warning("a sync was interrupted by the agent stopping", metadata: ["app": "\(appId)", "revision": "\(op.revision.prefix(8))"])
+            let status = AppStatusReport(appId: appId, observedRevision: snapshot.applied[appId]?.revision, observedGeneration: a.generation,
+                                         sync: .unknown, health: .unknown, resources: [],
+                                         conditions: [AppCondition(type: "SyncError", message: interrupted.message ?? "interrupted")],
+                                         operationPhase: .error, operation: interrupted)
+            statuses[appId] = status
+            outbox.append(status)
+        }
+        if !progress.running.isEmpty {
+            progress.running = [:]
+            saveProgress()
+        }
         for appId in snapshot.assignments.keys { startLoop(appId) }
+        for appId in progress.pendingSyncs.keys where snapshot.assignments[appId] != nil { poke(appId, .sync) }
+    }
+
+    func saveProgress() {
+        do { try state.saveProgress(progress) } catch {
+            logger.error("cannot save the agent's progress (commands handled, syncs running)", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// For `hello`: the hub's command stream and the last command handled in it.
+    public func commandPosition() -> (stream: String?, seq: UInt64) { (progress.commandStream, progress.commandSeq) }
+
+    /// The hub named its command stream in `welcome`: a new one (its store was replaced)
+    /// numbers commands afresh.
+    public func commandStream(is stream: String?) {
+        guard let stream, stream != progress.commandStream else { return }
+        progress.commandStream = stream
+        progress.commandSeq = 0
+        saveProgress()
+    }
+
+    /// The hub lost statuses it had acknowledged (its store was restored): report every app's
+    /// current status again.
+    public func reportAllAgain() {
+        for status in statuses.values.sorted(by: { $0.appId < $1.appId }) { outbox.append(status) }
     }
 
     public func stop() async {
@@ -114,9 +165,6 @@ public actor Reconciler {
 
     public func connected(_ sender: FrameSender) async {
         self.sender = sender
-        for report in statuses.values.sorted(by: { $0.appId < $1.appId }) {
-            try? await sender.send(.status(report))
-        }
     }
 
     public func disconnected() {
@@ -154,6 +202,7 @@ public actor Reconciler {
         operations[u.appId] = nil
         retries[u.appId] = nil
         persist()
+        if progress.pendingSyncs.removeValue(forKey: u.appId) != nil || progress.running.removeValue(forKey: u.appId) != nil { saveProgress() }
         let stopped = loops.removeValue(forKey: u.appId)
         if let stopped { stopLoop(stopped) }
         await watchKinds(of: u.appId, nil)
@@ -171,13 +220,24 @@ public actor Reconciler {
         }
     }
 
+    /// Handles a command once: one at or below the last handled position of the hub's command
+    /// stream is a resend (the acknowledgement was lost) and is ignored. A sync is recorded on
+    /// disk before this returns, and so before the link acknowledges it.
     public func command(_ c: Command) {
+        if let seq = c.streamSeq {
+            guard seq > progress.commandSeq else {
+                logger.info("ignoring a command already handled", metadata: ["app": "\(c.appId)", "streamSeq": "\(seq)"])
+                return
+            }
+            progress.commandSeq = seq
+        }
+        defer { saveProgress() }
         guard loops[c.appId] != nil else {
             logger.warning("command for an app this agent does not hold", metadata: ["app": "\(c.appId)"])
             return
         }
         logger.info("command", metadata: ["app": "\(c.appId)", "action": "\(c.action.rawValue)", "by": "\(c.initiatedBy ?? "-")"])
-        if c.action == .sync { syncRequestedBy[c.appId] = c.initiatedBy }
+        if c.action == .sync { progress.pendingSyncs[c.appId] = .init(by: c.initiatedBy ?? "hub", seq: c.streamSeq ?? 0) }
         poke(c.appId, c.action == .sync ? .sync : .refresh)
     }
 
@@ -265,6 +325,8 @@ public actor Reconciler {
                 message: errors.isEmpty ? "project \(a.project) forbids objects of this revision; nothing was applied"
                     : "the manifests are invalid; nothing was applied",
                 operation: operations[appId]))
+            // A manual sync of this revision cannot run: it is answered (by this status), not kept.
+            if trigger == .sync, progress.pendingSyncs.removeValue(forKey: appId) != nil { saveProgress() }
             return
         }
         var rows = await compare(split.resources, app: appId, ignoring: a.ignoreDifferences)
@@ -300,15 +362,22 @@ public actor Reconciler {
             running.operationPhase = .running
             running.operation = OperationState(phase: .running, message: "syncing to \(a.revision.prefix(8))", revision: a.revision, startedAt: Date(), retryCount: attempt)
             if !appliedCurrent || !policy.selfHeal { lastSelfHeal[appId] = nil } else { lastSelfHeal[appId] = ContinuousClock.now }
+            // On disk before the first write to the cluster: a crash from here on is reported.
+            let request = trigger == .sync ? progress.pendingSyncs[appId] : nil
+            progress.running[appId] = running.operation
+            saveProgress()
             await report(running)
             let run = SyncRun(kube: kube, logger: logger, waveTimeout: waveTimeout)
             // Objects already in sync (exact, by the server-side dry-run diff) are not applied
             // again: a sync of an unchanged app costs no writes.
             let inSync = Set(rows.filter { $0.status == .synced }.map(\.key))
             let selfHealing = policy.automated && policy.selfHeal && appliedCurrent && trigger != .sync
-            let by = trigger == .sync ? (syncRequestedBy.removeValue(forKey: appId) ?? "hub") : (selfHealing ? "automated (self-heal)" : "automated")
+            let by = trigger == .sync ? (request?.by ?? "hub") : (selfHealing ? "automated (self-heal)" : "automated")
             let outcome = await run.run(a, waves: grouped.waves, unchanged: inSync, hooks: split.hooks, orphans: orphans.map { .init(key: $0.row.key, live: $0.live) },
                                         initiatedBy: by, retryCount: attempt, selfHeal: selfHealing)
+            progress.running[appId] = nil
+            if let request, progress.pendingSyncs[appId] == request { progress.pendingSyncs[appId] = nil }
+            saveProgress()
             // Withdrawn while we were applying: its state is gone, do not write it back.
             guard let current = snapshot.assignments[appId], !Task.isCancelled else { return }
             var inventory = Set(snapshot.inventory[appId] ?? []).union(outcome.applied).union(inSync)
@@ -515,12 +584,11 @@ public actor Reconciler {
         await liveState.compare(objects, app: app, ignoring: rules)
     }
 
+    /// Queues a changed status for the hub (StatusOutbox sends it, now or after a reconnect).
     func report(_ r: AppStatusReport) async {
         guard statuses[r.appId] != r else { return }
         statuses[r.appId] = r
         logger.info("status", metadata: ["app": "\(r.appId)", "sync": "\(r.sync.rawValue)", "health": "\(r.health.rawValue)"])
-        do { try await sender?.send(.status(r)) } catch {
-            logger.debug("status not sent (disconnected); it is resent on reconnect")
-        }
+        outbox.append(r)
     }
 }

@@ -9,9 +9,11 @@ extension Hub {
         public let cluster: ClusterRecord
         let token: Int
         public let welcome: Welcome
-        /// Frames to send right after `welcome`: assignments the agent does not have yet and
-        /// withdrawals of apps deleted while it was away.
+        /// Frames to send right after `welcome`: assignments the agent does not have yet,
+        /// withdrawals of apps deleted while it was away, and commands it has not acknowledged.
         public let catchUp: [Frame]
+        /// The agent's status stream (`hello.statusStream`); nil for agents without one.
+        public let statusStream: String?
     }
 
     /// Admits an authenticated agent's `hello`: negotiates the version, registers the session,
@@ -55,13 +57,25 @@ extension Hub {
             await sessions.released(appId: gone, clusterId: cluster.id)
             catchUp.append(.unassign(Unassign(appId: gone, cascade: cascade)))
         }
+        let commandStream = (try? await store.commandStreamID()) ?? ""
+        catchUp += await pendingCommandFrames(cluster: cluster, hello: hello, stream: commandStream)
+        var statusSeq: UInt64?
+        if let stream = hello.statusStream {
+            do {
+                statusSeq = try await store.statusStreamPosition(clusterId: cluster.id, stream: stream)
+            } catch {
+                _ = await sessions.remove(clusterId: cluster.id, token: token)
+                throw ProtocolError(.internal, "the hub cannot read its store (\(error)); retry later")
+            }
+        }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
         await audit(Principal(name: "agent:\(cluster.name)"), "connect", "clusters", cluster.name, outcome: "succeeded",
                     detail: "from \(peer), agent \(hello.agentVersion), Kubernetes \(hello.kubernetesVersion ?? "unknown")")
         return Connection(
             cluster: updated, token: token,
-            welcome: Welcome(protocolVersion: version, heartbeatSeconds: configuration.heartbeatInterval.seconds, clusterName: cluster.name),
-            catchUp: catchUp)
+            welcome: Welcome(protocolVersion: version, heartbeatSeconds: configuration.heartbeatInterval.seconds, clusterName: cluster.name,
+                             statusSeq: statusSeq, commandStream: commandStream),
+            catchUp: catchUp, statusStream: hello.statusStream)
     }
 
     public func agentDisconnected(_ connection: Connection, reason: String) async {
@@ -101,30 +115,60 @@ extension Hub {
 
     /// Records an agent's status report. An agent only reports on its own cluster's apps;
     /// anything else is refused (a certificate never speaks for another cluster).
+    ///
+    /// A status at a position of the agent's stream is stored once: a resend after a reconnect
+    /// (the agent had not seen the `ack`) is recognised and has no effect twice: no second
+    /// history entry, audit entry or notification.
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        guard let app = await record(wireID: report.appId, cluster: connection.cluster.name) else { return }  // deleted meanwhile
-        guard app.cluster == connection.cluster.name else {
+        let app = await record(wireID: report.appId, cluster: connection.cluster.name)  // nil: deleted meanwhile
+        if let app, app.cluster != connection.cluster.name {
             throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
         }
-        let previous = (try? await store.statuses(app: app.name))?.first { $0.clusterId == connection.cluster.id }
-        do {
-            try await store.saveStatus(AppStatusRecord(
+        let status = app.map { app in
+            AppStatusRecord(
                 appName: app.name, clusterId: connection.cluster.id, revision: report.observedRevision,
                 observedGeneration: report.observedGeneration,
                 sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
                 conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
-                operation: report.operation, reportedAt: now()))
+                operation: report.operation, reportedAt: now())
+        }
+        let finished = report.operation.flatMap { $0.phase == .running ? nil : $0 }
+        var records: OperationRecords?
+        if let app, let op = finished { records = await deploymentRecords(app, cluster: connection.cluster.name, op) }
+        let previous: PreviousStatus?
+        let recordedOperation: Bool
+        do {
+            if let stream = connection.statusStream, let seq = report.streamSeq {
+                let outcome = try await statusIngest.submit(StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status,
+                                                                           operationRecords: records))
+                guard case .stored(let p, let recorded) = outcome else { return }
+                previous = p
+                recordedOperation = recorded
+            } else {
+                // An agent without a stream: at most once, as before streams.
+                guard let app, let status else { return }
+                previous = (try? await store.statuses(app: app.name))?.first { $0.clusterId == connection.cluster.id }
+                    .map { PreviousStatus(health: $0.health, observedGeneration: $0.observedGeneration, operation: $0.operation) }
+                try await store.saveStatus(status)
+                recordedOperation = records != nil && !(finished?.isSameRun(as: previous?.operation) ?? true)
+                if recordedOperation, let records {
+                    await audit(Principal(name: records.audit.actor), records.audit.action, records.audit.resource, records.audit.object,
+                                outcome: records.audit.outcome, detail: records.audit.detail)
+                    try? await store.addHistory(records.history, keep: records.keep)
+                }
+            }
         } catch {
+            metrics.error("status_store")
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
+        guard let app else { return }
         await publishApp(app.name)
         if let parent = app.parent, report.health == .healthy, report.sync == .synced,
            previous?.health != HealthStatusCode.healthy.rawValue || previous?.observedGeneration != report.observedGeneration {
             let hub = self
             Task { await hub.advanceRollout(parent) }
         }
-        if let op = report.operation, op.phase != .running, !Self.sameOperation(op, previous?.operation) {
-            await auditDeployment(app, cluster: connection.cluster.name, op)
+        if let op = finished, recordedOperation {
             notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)
         }
         if report.health == .degraded, previous?.health != HealthStatusCode.degraded.rawValue {
@@ -132,19 +176,10 @@ extension Hub {
         }
     }
 
-    /// Whether a report's operation is the one already stored, so it is recorded once. By what
-    /// identifies a run (revision, start, phase, attempt), not by exact equality: the stored copy
-    /// went through the store's JSON, and its timestamps may differ from the wire's below a
-    /// millisecond, which once made one sync appear twice in the history.
-    static func sameOperation(_ a: OperationState, _ b: OperationState?) -> Bool {
-        guard let b else { return false }
-        return a.revision == b.revision && a.phase == b.phase && a.retryCount == b.retryCount
-            && abs(a.startedAt.timeIntervalSince(b.startedAt)) < 0.001
-    }
-
     /// "Who deployed what where": one audit entry per finished sync operation, with who or what
-    /// started it, the cluster and namespace, the Git revision and the digest of what was applied.
-    func auditDeployment(_ app: AppRecord, cluster: String, _ op: OperationState) async {
+    /// started it, the cluster and namespace, the Git revision and the digest of what was applied,
+    /// and the matching history entry.
+    func deploymentRecords(_ app: AppRecord, cluster: String, _ op: OperationState) async -> OperationRecords {
         let render = try? await store.render(app: app.name)
         let digest = render?.revision == op.revision ? render.map { String($0.manifestsDigest.prefix(64)) } : nil
         var counts: [String: Int] = [:]
@@ -153,15 +188,14 @@ extension Hub {
         let detail = "cluster \(cluster), namespace \(app.namespace), revision \(op.revision)"
             + (digest.map { ", manifests sha256:\($0)" } ?? "") + "; \(op.phase.rawValue)"
             + (op.message.map { ": \($0)" } ?? "") + (summary.isEmpty ? "" : " (\(summary))")
-        await audit(Principal(name: op.initiatedBy ?? "automated"), "sync", "applications", "\(app.project)/\(app.name)",
-                    outcome: op.phase == .succeeded ? "succeeded" : "failed", detail: detail)
-        do {
-            try await store.addHistory(HistoryRecord(appName: app.name, cluster: cluster, revision: op.revision, manifestsDigest: digest,
-                                                     initiatedBy: op.initiatedBy ?? "automated", startedAt: op.startedAt, deployedAt: op.finishedAt ?? now(),
-                                                     result: op.phase.rawValue, message: op.message), keep: app.revisionHistoryLimit)
-        } catch {
-            logger.error("cannot record deployment history", metadata: ["app": "\(app.name)", "error": "\(error)"])
-        }
+        let at = now()
+        return OperationRecords(
+            history: HistoryRecord(appName: app.name, cluster: cluster, revision: op.revision, manifestsDigest: digest,
+                                   initiatedBy: op.initiatedBy ?? "automated", startedAt: op.startedAt, deployedAt: op.finishedAt ?? at,
+                                   result: op.phase.rawValue, message: op.message),
+            keep: app.revisionHistoryLimit,
+            audit: AuditRecord(at: at, actor: op.initiatedBy ?? "automated", groups: [], action: "sync", resource: "applications",
+                               object: "\(app.project)/\(app.name)", outcome: op.phase == .succeeded ? "succeeded" : "failed", detail: detail))
     }
 }
 

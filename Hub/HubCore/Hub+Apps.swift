@@ -167,18 +167,25 @@ extension Hub {
     public func syncApp(named name: String, initiatedBy: Principal) async throws -> AppView {
         var a = try await requireApp(name)
         if a.isFleet {
-            // Every connected cluster's deployment; the others sync when their agents return.
+            // Every cluster's deployment: connected agents now, the others when they return.
             var skipped: [String] = []
+            var queued: [String] = []
             let deployments = try await store.children(of: name)
             for d in deployments {
-                do { _ = try await syncApp(named: d.name, initiatedBy: initiatedBy) } catch { skipped.append("\(d.cluster): \(error)") }
+                do {
+                    let v = try await syncApp(named: d.name, initiatedBy: initiatedBy)
+                    if v.conditions.contains(where: { $0.type == "CommandQueued" }) { queued.append(d.cluster) }
+                } catch { skipped.append("\(d.cluster): \(error)") }
             }
             if !skipped.isEmpty { logger.notice("fleet sync skipped clusters", metadata: ["app": "\(name)", "skipped": "\(skipped.joined(separator: "; "))"]) }
             guard skipped.count < deployments.count || deployments.isEmpty else {
                 throw HubError(.unavailable, "no cluster of \(name) could sync: \(skipped.joined(separator: "; "))")
             }
             var v = try await view(a)
-            if !skipped.isEmpty { v.message = "synced \(deployments.count - skipped.count) of \(deployments.count) clusters; skipped \(skipped.joined(separator: "; "))" }
+            var parts: [String] = []
+            if !queued.isEmpty { parts.append("queued for \(queued.count) disconnected cluster(s) until their agents return: \(queued.sorted().joined(separator: ", "))") }
+            if !skipped.isEmpty { parts.append("skipped \(skipped.joined(separator: "; "))") }
+            if !parts.isEmpty { v.message = "sync sent to \(deployments.count - skipped.count - queued.count) of \(deployments.count) clusters; " + parts.joined(separator: "; ") }
             return v
         }
         if a.rollback != nil {
@@ -194,19 +201,19 @@ extension Hub {
         guard windows.manualAllowed else {
             throw HubError(.forbidden, "sync of \"\(name)\" is not allowed now: \(windows.reason)")
         }
-        try await send(.command(Command(action: .sync, appId: a.wireID, initiatedBy: initiatedBy.name)), toClusterNamed: a.cluster)
-        return try await view(a)
+        let delivery = try await issueCommand(.sync, app: a, by: initiatedBy.name)
+        var v = try await view(a)
+        if case .queued(let expires) = delivery {
+            v.message = await queuedMessage(cluster: a.cluster, action: "sync", expires: expires)
+        }
+        return v
     }
 
-    func send(_ frame: Frame, toClusterNamed name: String) async throws {
-        let c = try await requireCluster(name)
-        guard let session = await sessions.session(for: c.id) else {
-            if await connectionState(c) == "Reconnecting" {
-                throw HubError(.unavailable, "cluster \"\(name)\" is reconnecting (its last heartbeat is recent, its agent has not dialled this hub again yet); try again in a few seconds")
-            }
-            throw HubError(.unavailable, "cluster \"\(name)\" is not connected; check its agent (`hawser cluster list` shows the last heartbeat)")
-        }
-        await session.send(frame)
+    /// What the issuer of a command to a disconnected cluster is told.
+    func queuedMessage(cluster name: String, action: String, expires: Date) async -> String {
+        var reconnecting = false
+        if let c = try? await store.cluster(named: name) { reconnecting = await connectionState(c) == "Reconnecting" }
+        return "cluster \(name) is \(reconnecting ? "reconnecting" : "not connected"): the \(action) is queued and delivered when its agent reconnects, unless it expires first (at \(WireJSON.formatDate(expires))); `hawser app get` shows whether it was delivered"
     }
 
     // MARK: Refresh: resolve, render, assign
@@ -218,9 +225,7 @@ extension Hub {
         if try await requireApp(name).isFleet {
             try await reconcileFleet(name, fetchSince: .now)
             for d in try await store.children(of: name) {
-                if let c = try await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
-                    await session.send(.command(Command(action: .refresh, appId: d.wireID, initiatedBy: "refresh")))
-                }
+                _ = try? await issueCommand(.refresh, app: d, by: "refresh")
             }
             return try await view(try await requireApp(name))
         }
@@ -228,9 +233,7 @@ extension Hub {
             let app = try await requireApp(name)
             try await renderAndAssign(app, fetchSince: .now)
             await publishApp(name)
-            if let c = try await store.cluster(named: app.cluster), let session = await sessions.session(for: c.id) {
-                await session.send(.command(Command(action: .refresh, appId: app.wireID, initiatedBy: "refresh")))
-            }
+            _ = try? await issueCommand(.refresh, app: app, by: "refresh")
             return try await view(try await requireApp(name))
         }
     }
@@ -418,16 +421,18 @@ extension Hub {
         }
         let (sync, health) = Self.effectiveStatus(sync: status?.sync, health: status?.health, observedGeneration: status?.observedGeneration,
                                                   generation: render?.generation, rendered: render?.revision != nil)
+        let commands = await commandState(a)
         return AppView(
             spec: spec, targetCommit: render?.commit.map(CommitInfo.init), syncedRevision: status?.revision,
             sync: sync, health: health,
             conditions: (render?.conditions ?? []) + warnings + (status?.conditions ?? []) + (a.rollback.map { pin in
                 [AppCondition(type: "RolledBack", message: "rolled back to \(pin.revision.prefix(8)) (history \(pin.historyID)) by \(pin.by) at \(WireJSON.formatDate(pin.at)); auto-sync is off; `hawser app sync \(a.name)` returns to \(a.targetRevision)")]
-            } ?? []),
+            } ?? []) + commands.conditions,
             resources: status?.resources ?? [],
             operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
             operation: status?.operation,
-            message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt, parent: a.parent)
+            message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt, parent: a.parent,
+            commands: commands.views.isEmpty ? nil : commands.views)
     }
 }
 

@@ -70,7 +70,7 @@ extension Hub {
             let why = render?.conditions.map(\.message).joined(separator: "; ") ?? "unknown"
             throw HubError(.conflict, "revision \(entry.revision.prefix(8)) could not be rendered again: \(why)")
         }
-        try await send(.command(Command(action: .sync, appId: app.wireID, initiatedBy: p.name)), toClusterNamed: app.cluster)
+        try await issueCommand(.sync, app: app, by: p.name)
         logger.notice("application rolled back", metadata: ["app": "\(name)", "revision": "\(entry.revision.prefix(8))", "by": "\(p.name)"])
         return (try await view(try await requireApp(name)), app.autoSync)
     }

@@ -41,6 +41,8 @@ public final class Hub: Sendable {
     let anonymousAudits = AnonymousAuditLimiter()
     let appEvents = AppEventHub()
     let statusCountsCache = StatusCountsCache()
+    /// Statuses from agent streams, written in groups.
+    let statusIngest: StatusIngest
     /// Prometheus metrics (`GET /metrics`).
     public let metrics: HubMetrics
 
@@ -67,6 +69,7 @@ public final class Hub: Sendable {
         self.rbac = RBACState(configuration: rbac)
         self.configuration = configuration
         self.store = store
+        self.statusIngest = StatusIngest(store: store)
         self.authority = authority
         self.renderer = AppRenderer(
             threadPool: threadPool, tools: ToolRunner(searchPath: configuration.toolSearchPath, limits: configuration.renderLimits),

@@ -22,6 +22,8 @@ public struct HubConfiguration: Sendable {
     public var toolSearchPath: [String]?
     public var agentCertificateLifetime: TimeInterval
     public var bootstrapTokenLifetime: TimeInterval
+    /// How long a command (sync, refresh) waits for a disconnected agent before it expires.
+    public var commandTTL: Duration
     public var version: String
 
     public init(
@@ -36,8 +38,10 @@ public struct HubConfiguration: Sendable {
         toolSearchPath: [String]? = nil,
         agentCertificateLifetime: TimeInterval = 30 * 86400,
         bootstrapTokenLifetime: TimeInterval = 3600,
+        commandTTL: Duration = .seconds(900),
         version: String = HawserVersion.current
     ) {
+        self.commandTTL = commandTTL
         self.advertiseAddress = advertiseAddress
         self.heartbeatInterval = heartbeatInterval
         self.pollInterval = pollInterval

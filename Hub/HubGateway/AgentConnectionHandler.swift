@@ -112,13 +112,13 @@ struct AgentConnectionHandler {
                 await hub.agentHeartbeat(connection)
             case .status(let report):
                 try await hub.statusReported(connection, report)
-                try await outbound.write(.ack(Ack(ackSeq: envelope.seq)))
+                try await outbound.write(.ack(Ack(ackSeq: envelope.seq, streamSeq: report.streamSeq)))
             case .renew(let renew):
                 let issued = try await hub.renew(clusterId: cluster.id, csrPEM: renew.csrPEM)
                 try await outbound.write(.certificate(issued))
                 logger.info("agent certificate renewed")
-            case .ack:
-                break
+            case .ack(let ack):
+                if let through = ack.streamSeq { await hub.commandsAcknowledged(connection, through: through) }
             case .bye(let bye):
                 logger.info("agent said bye", metadata: ["reason": "\(bye.reason)"])
                 return

@@ -49,6 +49,8 @@ public final class HubServer: Sendable {
         public var heartbeatInterval: Duration = .seconds(10)
         public var agentCertificateLifetime: TimeInterval = 30 * 86400
         public var bootstrapTokenLifetime: TimeInterval = 3600
+        /// How long a sync or refresh waits for a disconnected agent before it expires.
+        public var commandTTL: Duration = .seconds(900)
         /// policy.csv (Argo CD's format), re-read when it changes; nil: only the built-in roles.
         public var rbacPolicyFile: String?
         /// policy.csv text, for tests and embedding (used when no file is given).
@@ -120,7 +122,7 @@ public final class HubServer: Sendable {
                 pollInterval: options.pollInterval, pollJitter: options.pollJitter, repoCacheDirectory: dir + "/repos", renderScratchDirectory: dir + "/render",
                 gitFetchTimeout: options.gitFetchTimeout, renderLimits: options.renderLimits, toolSearchPath: options.toolSearchPath,
                 agentCertificateLifetime: options.agentCertificateLifetime,
-                bootstrapTokenLifetime: options.bootstrapTokenLifetime),
+                bootstrapTokenLifetime: options.bootstrapTokenLifetime, commandTTL: options.commandTTL),
             store: store, authority: identity.authority, sessionTokens: sessionTokens,
             rbac: RBACConfiguration(policyCSV: options.rbacPolicyCSV, policyFile: options.rbacPolicyFile, defaultRole: options.rbacDefaultRole),
             oidc: try options.oidc.map { try OIDCProvider(configuration: $0, now: options.now, logger: logger) },
@@ -160,7 +162,7 @@ public final class HubServer: Sendable {
             }
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app, gateway, RepoPoller(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app, gateway, RepoPoller(hub: hub), CommandExpiry(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let task = Task {
             // If the API cannot bind (port taken), the stream must end so start() can report it.
             defer { portContinuation.finish() }

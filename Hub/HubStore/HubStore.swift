@@ -127,6 +127,30 @@ public protocol HubStore: Sendable {
     /// Applications whose `repoURL` is one of these spellings, ordered by name.
     func apps(repoURLs: [String]) async throws -> [AppRecord]
 
+    // MARK: Delivery (PROTOCOL.md, Delivery)
+
+    /// The highest `streamSeq` stored from the cluster's agent stream `stream`; 0 for a stream
+    /// not seen (a new agent state directory starts a new stream).
+    func statusStreamPosition(clusterId: String, stream: String) async throws -> UInt64
+    /// Stores statuses delivered on agent streams, each position once: an item at or below its
+    /// stream's stored position is a resend and is not applied again. One transaction for the
+    /// batch; the outcomes are in the items' order.
+    func saveStatuses(_ items: [StatusDelivery]) async throws -> [StatusDeliveryOutcome]
+    /// This store's command stream id, made once with the store.
+    func commandStreamID() async throws -> String
+    /// Returns the record with its id, its position in the command stream. Throws `notFound`
+    /// for an unknown app or cluster.
+    func addCommand(_ c: CommandRecord) async throws -> CommandRecord
+    /// The cluster's unacknowledged commands, oldest first.
+    func pendingCommands(clusterId: String) async throws -> [CommandRecord]
+    /// The agent acknowledged every command up to `id`.
+    func settleCommands(clusterId: String, through id: Int64, at: Date) async throws
+    /// Marks pending commands past their expiry as expired and returns them; forgets settled
+    /// commands older than `forgetSettledBefore`.
+    func expireCommands(now: Date, forgetSettledBefore: Date) async throws -> [CommandRecord]
+    /// The app's commands, newest first.
+    func commands(app: String, limit: Int) async throws -> [CommandRecord]
+
     // MARK: Admin tokens
 
     /// Hex SHA-256 hashes of the admin API tokens, oldest first.

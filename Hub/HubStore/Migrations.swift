@@ -21,6 +21,7 @@ enum Migrations {
         migrator.registerMigration("v8-repositories", migrate: v8Repositories)
         migrator.registerMigration("v9-fleet", migrate: v9Fleet)
         migrator.registerMigration("v10-bundles", migrate: v10Bundles)
+        migrator.registerMigration("v11-delivery", migrate: v11Delivery)
         return migrator
     }
 
@@ -261,5 +262,35 @@ enum Migrations {
             try db.execute(sql: "INSERT OR IGNORE INTO bundle (digest, manifests) VALUES (?, ?)", arguments: [digest, text])
             try db.execute(sql: "UPDATE app_render SET bundle = ?, manifests = '' WHERE app_name = ?", arguments: [digest, row["app_name"] as String])
         }
+    }
+
+    /// Delivery guarantees (PROTOCOL.md, Delivery): how far each agent's status stream is
+    /// stored, commands kept until acknowledged or expired, and this store's command stream id
+    /// (a new store is a new stream, so agents do not mistake its numbers for old ones).
+    static func v11Delivery(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE status_stream (
+                cluster_id TEXT PRIMARY KEY NOT NULL REFERENCES cluster(id) ON DELETE CASCADE,
+                stream TEXT NOT NULL,
+                seq INTEGER NOT NULL
+            );
+            CREATE TABLE agent_command (
+                id INTEGER PRIMARY KEY AUTOINCREMENT,
+                cluster_id TEXT NOT NULL REFERENCES cluster(id) ON DELETE CASCADE,
+                app_name TEXT NOT NULL REFERENCES app(name) ON DELETE CASCADE,
+                wire_id TEXT NOT NULL,
+                action TEXT NOT NULL,
+                initiated_by TEXT NOT NULL,
+                issued_at REAL NOT NULL,
+                expires_at REAL NOT NULL,
+                state TEXT NOT NULL,
+                settled_at REAL
+            );
+            CREATE INDEX agent_command_pending ON agent_command(cluster_id, state, id);
+            CREATE INDEX agent_command_app ON agent_command(app_name, id);
+            CREATE INDEX agent_command_expiry ON agent_command(state, expires_at);
+            CREATE TABLE hub_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+            """)
+        try db.execute(sql: "INSERT INTO hub_meta (key, value) VALUES ('command_stream', ?)", arguments: [UUID().uuidString.lowercased()])
     }
 }

@@ -100,16 +100,19 @@ extension SQLiteHubStore {
     /// Appends in one transaction with the read of the previous entry's hash, so concurrent
     /// writers cannot fork the chain.
     public func appendAudit(_ e: AuditRecord) async throws {
+        try await write { db in try Self.appendAudit(db, e) }
+    }
+
+    /// Appends to the hash chain inside the caller's transaction.
+    static func appendAudit(_ db: Database, _ e: AuditRecord) throws {
         let groups = try JSONColumn.encode(e.groups)
-        try await write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
-            try db.execute(sql: """
-                INSERT INTO audit_event (at, actor, actor_groups, action, resource, object, outcome, detail, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [e.at.unixSeconds, e.actor, groups, e.action, e.resource, e.object, e.outcome, e.detail, previous])
-            let id = db.lastInsertedRowID
-            let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_event WHERE id = ?", arguments: [id])!
-            try db.execute(sql: "UPDATE audit_event SET hash = ? WHERE id = ?", arguments: [AuditChain.hash(row), id])
-        }
+        let previous = try String.fetchOne(db, sql: "SELECT hash FROM audit_event ORDER BY id DESC LIMIT 1")
+        try db.execute(sql: """
+            INSERT INTO audit_event (at, actor, actor_groups, action, resource, object, outcome, detail, prev_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [e.at.unixSeconds, e.actor, groups, e.action, e.resource, e.object, e.outcome, e.detail, previous])
+        let id = db.lastInsertedRowID
+        let row = try Row.fetchOne(db, sql: "SELECT * FROM audit_event WHERE id = ?", arguments: [id])!
+        try db.execute(sql: "UPDATE audit_event SET hash = ? WHERE id = ?", arguments: [AuditChain.hash(row), id])
     }
 
     public func auditEvents(limit: Int, beforeID: Int64?) async throws -> [AuditRecord] {

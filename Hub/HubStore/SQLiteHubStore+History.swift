@@ -4,17 +4,19 @@ import GRDB
 extension SQLiteHubStore {
     /// Appends a deployment and keeps only the newest `keep` of the app, in one transaction.
     public func addHistory(_ h: HistoryRecord, keep: Int) async throws {
-        try await write { db in
-            try db.execute(sql: """
-                INSERT INTO app_history (app_name, cluster, revision, manifests_digest, initiated_by, started_at, deployed_at, result, message)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [h.appName, h.cluster, h.revision, h.manifestsDigest, h.initiatedBy, h.startedAt.unixSeconds,
-                                 h.deployedAt.unixSeconds, h.result, h.message])
-            try db.execute(sql: """
-                DELETE FROM app_history WHERE app_name = ? AND id NOT IN
-                    (SELECT id FROM app_history WHERE app_name = ? ORDER BY id DESC LIMIT ?)
-                """, arguments: [h.appName, h.appName, max(1, keep)])
-        }
+        try await write { db in try Self.addHistory(db, h, keep: keep) }
+    }
+
+    static func addHistory(_ db: Database, _ h: HistoryRecord, keep: Int) throws {
+        try db.execute(sql: """
+            INSERT INTO app_history (app_name, cluster, revision, manifests_digest, initiated_by, started_at, deployed_at, result, message)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [h.appName, h.cluster, h.revision, h.manifestsDigest, h.initiatedBy, h.startedAt.unixSeconds,
+                             h.deployedAt.unixSeconds, h.result, h.message])
+        try db.execute(sql: """
+            DELETE FROM app_history WHERE app_name = ? AND id NOT IN
+                (SELECT id FROM app_history WHERE app_name = ? ORDER BY id DESC LIMIT ?)
+            """, arguments: [h.appName, h.appName, max(1, keep)])
     }
 
     public func history(app: String) async throws -> [HistoryRecord] {

@@ -278,8 +278,11 @@ public struct AppView: Codable, Sendable {
     public var destinations: [DestinationView]?
     /// Set on a fleet's per-cluster deployment: the fleet application it belongs to.
     public var parent: String?
+    /// The app's latest commands (sync, refresh) and whether its agent got them, newest first.
+    public var commands: [CommandView]?
     public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, operation: OperationState? = nil, message: String?, reportedAt: Date?, createdAt: Date,
-                destinations: [DestinationView]? = nil, parent: String? = nil) {
+                destinations: [DestinationView]? = nil, parent: String? = nil, commands: [CommandView]? = nil) {
+        self.commands = commands
         self.destinations = destinations
         self.parent = parent
         self.operation = operation
@@ -532,3 +535,27 @@ public struct AuditVerifyResponse: Codable, Sendable {
     }
 }
 
+
+/// A command (sync, refresh) for an app's agent, as the app view lists it: whether the agent
+/// got it, is still to get it when it reconnects, or was away until it expired.
+public struct CommandView: Codable, Sendable, Hashable {
+    public var id: Int64
+    public var action: String
+    public var cluster: String
+    public var initiatedBy: String
+    public var issuedAt: Date
+    public var expiresAt: Date
+    /// `pending`, `delivered` or `expired`.
+    public var state: String
+    public var settledAt: Date?
+    public init(id: Int64, action: String, cluster: String, initiatedBy: String, issuedAt: Date, expiresAt: Date, state: String, settledAt: Date?) {
+        self.id = id
+        self.action = action
+        self.cluster = cluster
+        self.initiatedBy = initiatedBy
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
+        self.state = state
+        self.settledAt = settledAt
+    }
+}

@@ -27,9 +27,21 @@ public struct Hello: Codable, Sendable, Hashable {
     /// agent accepts assignments that name a bundle instead of carrying it; absent from agents
     /// that predate bundles, which always get the manifests.
     public var bundles: [String]?
+    /// The agent's status stream (see PROTOCOL.md, Delivery): statuses carry a `streamSeq` in
+    /// it, and `welcome.statusSeq` says how far the hub has stored them. A new id (a wiped
+    /// state directory) starts a new stream. Absent from agents that predate streams.
+    public var statusStream: String?
+    /// The hub's command stream the agent last took commands from, and the `streamSeq` of the
+    /// last command it handled there: the hub resends what came after.
+    public var commandStream: String?
+    public var commandSeq: UInt64?
 
-    public init(protocolVersions: [Int], agentVersion: String, clusterId: String, kubernetesVersion: String?, lastApplied: [String: AppliedRevision], bundles: [String]? = nil) {
+    public init(protocolVersions: [Int], agentVersion: String, clusterId: String, kubernetesVersion: String?, lastApplied: [String: AppliedRevision], bundles: [String]? = nil,
+                statusStream: String? = nil, commandStream: String? = nil, commandSeq: UInt64? = nil) {
         self.bundles = bundles
+        self.statusStream = statusStream
+        self.commandStream = commandStream
+        self.commandSeq = commandSeq
         self.protocolVersions = protocolVersions
         self.agentVersion = agentVersion
         self.clusterId = clusterId
@@ -55,7 +67,15 @@ public struct Welcome: Codable, Sendable, Hashable {
     public var protocolVersion: Int
     public var heartbeatSeconds: Double
     public var clusterName: String
-    public init(protocolVersion: Int, heartbeatSeconds: Double, clusterName: String) {
+    /// The highest `streamSeq` of `hello.statusStream` the hub has stored (0: none). The agent
+    /// drops what it queued up to here and sends the rest. Absent when hello named no stream.
+    public var statusSeq: UInt64?
+    /// The hub's command stream: `command.streamSeq` numbers commands in it. A different id
+    /// than the agent last saw (the hub's store was replaced) restarts the agent's count.
+    public var commandStream: String?
+    public init(protocolVersion: Int, heartbeatSeconds: Double, clusterName: String, statusSeq: UInt64? = nil, commandStream: String? = nil) {
+        self.statusSeq = statusSeq
+        self.commandStream = commandStream
         self.protocolVersion = protocolVersion
         self.heartbeatSeconds = heartbeatSeconds
         self.clusterName = clusterName
@@ -223,7 +243,12 @@ public struct AppStatusReport: Codable, Sendable, Hashable {
     public var message: String?
     /// The last sync operation with its per-resource results.
     public var operation: OperationState?
-    public init(appId: String, observedRevision: String?, observedGeneration: Int?, sync: SyncStatusCode, health: HealthStatusCode, resources: [ResourceStatus], conditions: [AppCondition] = [], operationPhase: OperationPhase? = nil, message: String? = nil, operation: OperationState? = nil) {
+    /// Position in the agent's status stream (`hello.statusStream`): the hub stores each
+    /// position once, so a status resent after a reconnect is acknowledged, not applied twice.
+    public var streamSeq: UInt64?
+    public init(appId: String, observedRevision: String?, observedGeneration: Int?, sync: SyncStatusCode, health: HealthStatusCode, resources: [ResourceStatus], conditions: [AppCondition] = [], operationPhase: OperationPhase? = nil, message: String? = nil, operation: OperationState? = nil,
+                streamSeq: UInt64? = nil) {
+        self.streamSeq = streamSeq
         self.operation = operation
         self.appId = appId
         self.observedRevision = observedRevision
@@ -240,7 +265,13 @@ public struct AppStatusReport: Codable, Sendable, Hashable {
 public struct Ack: Codable, Sendable, Hashable {
     /// The peer's `seq` being acknowledged.
     public var ackSeq: UInt64
-    public init(ackSeq: UInt64) { self.ackSeq = ackSeq }
+    /// Cumulative: every message of the peer's stream up to this `streamSeq` is stored (hub:
+    /// statuses) or handled (agent: commands), and is never needed again.
+    public var streamSeq: UInt64?
+    public init(ackSeq: UInt64, streamSeq: UInt64? = nil) {
+        self.ackSeq = ackSeq
+        self.streamSeq = streamSeq
+    }
 }
 
 public struct Command: Codable, Sendable, Hashable {
@@ -254,7 +285,17 @@ public struct Command: Codable, Sendable, Hashable {
     public var appId: String
     /// Who asked, for the agent's log.
     public var initiatedBy: String?
-    public init(action: Action, appId: String, initiatedBy: String? = nil) {
+    /// Position in the hub's command stream (`welcome.commandStream`): the agent handles each
+    /// once and acknowledges it; unacknowledged commands are sent again after a reconnect.
+    public var streamSeq: UInt64?
+    /// When it was asked for, and after when it is void: a sync queued for an agent that was
+    /// away is delivered when it returns, unless it expired (the issuer sees that on the hub).
+    public var issuedAt: Date?
+    public var expiresAt: Date?
+    public init(action: Action, appId: String, initiatedBy: String? = nil, streamSeq: UInt64? = nil, issuedAt: Date? = nil, expiresAt: Date? = nil) {
+        self.streamSeq = streamSeq
+        self.issuedAt = issuedAt
+        self.expiresAt = expiresAt
         self.action = action
         self.appId = appId
         self.initiatedBy = initiatedBy

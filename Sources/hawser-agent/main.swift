@@ -47,6 +47,7 @@ struct Run: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error") var logLevel: String = "info"
     @Option(help: "text, or json (one object per line, for log pipelines).") var logFormat: String = "text"
     @Option(help: "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 0.0.0.0:9469); off when not given.") var metricsAddress: String?
+    @Option(help: "Statuses kept on disk while the hub is unreachable; superseded ones are compacted first, sync results dropped only past this (and then reported).") var statusQueueLimit: Int = 10_000
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -60,6 +61,8 @@ struct Run: AsyncParsableCommand {
             _ = try await AgentJoin.join(hub: hub, token: token, caPin: caSHA256, stateDirectory: state)
         }
         var options = AgentRunner.Options(stateDirectory: stateDir, kubeconfig: kubeconfig)
+        guard statusQueueLimit >= 100 else { throw ValidationError("--status-queue-limit must be at least 100 (one status per app, plus sync results)") }
+        options.statusQueueLimit = statusQueueLimit
         options.resyncInterval = .milliseconds(Int(resyncInterval * 1000))
         options.backoffCap = .milliseconds(Int(backoffCap * 1000))
         options.namespaceScope = namespaceScope

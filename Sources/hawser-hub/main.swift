@@ -29,6 +29,7 @@ struct HawserHub: AsyncParsableCommand {
     @Option(help: "Megabytes of manifests a kustomize or helm render may print.") var renderMaxOutputMb: Int = 32
     @Option(help: "Accept push webhooks at /api/webhook from a forge, repeatable: FORGE=FILE, FORGE one of github, gitlab, gitea, gogs, bitbucket, FILE holding the secret set in the forge's webhook.") var gitWebhookSecret: [String] = []
     @Option(help: "Seconds between heartbeats; a peer silent for three is dropped.") var heartbeatInterval: Double = 10
+    @Option(help: "Seconds a sync or refresh waits for a disconnected cluster's agent before it expires (the app then says so).") var commandTtl: Double = 900
     @Option(help: "Lifetime of agent certificates, in hours.") var agentCertificateHours: Double = 720
     @Option(help: "RBAC policy in Argo CD's policy.csv format; re-read when it changes. Without it only the built-in roles exist (admin has role:admin).") var rbacPolicy: String?
     @Option(help: "Argo CD's policy.default: a role every logged-in caller has, e.g. role:readonly. Default: none.") var rbacDefaultRole: String = ""
@@ -70,6 +71,8 @@ struct HawserHub: AsyncParsableCommand {
             }
         }
         o.heartbeatInterval = .milliseconds(Int(heartbeatInterval * 1000))
+        guard commandTtl > 0 else { throw ValidationError("--command-ttl must be a positive number of seconds, e.g. 900") }
+        o.commandTTL = .milliseconds(Int(commandTtl * 1000))
         o.agentCertificateLifetime = agentCertificateHours * 3600
         o.rbacPolicyFile = rbacPolicy
         o.rbacDefaultRole = rbacDefaultRole

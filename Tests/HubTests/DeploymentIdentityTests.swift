@@ -1,7 +1,7 @@
 import Foundation
 import HawserProtocol
 import Testing
-@testable import HubCore
+import HubStore
 
 /// A finished sync is recorded once. Agents report the same operation again and again; the
 /// stored copy went through JSON, so its timestamps may differ from the wire's below a
@@ -14,25 +14,25 @@ import Testing
         var stored = op
         stored.startedAt = Date(timeIntervalSince1970: 1_800_000_000.123)
         stored.finishedAt = Date(timeIntervalSince1970: 1_800_000_001.0004)
-        #expect(Hub.sameOperation(op, stored))
+        #expect(op.isSameRun(as: stored))
         // What a JSON round trip through the store does.
         let roundTripped = try WireJSON.decoder().decode(OperationState.self, from: WireJSON.encoder().encode(op))
-        #expect(Hub.sameOperation(op, roundTripped))
+        #expect(op.isSameRun(as: roundTripped))
     }
 
     @Test func anotherRunIsAnotherOperation() {
-        #expect(!Hub.sameOperation(op, nil))
+        #expect(!op.isSameRun(as: nil))
         var other = op
         other.startedAt = op.startedAt.addingTimeInterval(2)
-        #expect(!Hub.sameOperation(op, other))
+        #expect(!op.isSameRun(as: other))
         other = op
         other.revision = "def"
-        #expect(!Hub.sameOperation(op, other))
+        #expect(!op.isSameRun(as: other))
         other = op
         other.retryCount = 1
-        #expect(!Hub.sameOperation(op, other))
+        #expect(!op.isSameRun(as: other))
         other = op
         other.phase = .failed
-        #expect(!Hub.sameOperation(op, other))
+        #expect(!op.isSameRun(as: other))
     }
 }

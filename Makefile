@@ -22,11 +22,12 @@ test: deps
 	$(SWIFT) build --build-tests
 	HAWSER_BIN_DIR="$$($(SWIFT) build --show-bin-path)" PATH="$(VENV)/bin:$$PATH" $(SWIFT) test --skip-build
 
-## bench: release builds; Hawser vs `kubectl apply --server-side` on 500 objects in KubeSim, then the API and UI at 10,000 apps, then Git fan-out (1 repo, 1,000 apps, 50 clusters); writes docs/benchmarks.md
+## bench: release builds; Hawser vs `kubectl apply --server-side` on 500 objects in KubeSim, then the API and UI at 10,000 apps, then Git fan-out (1 repo, 1,000 apps, 50 clusters), then 10,000 simulated agents (memory, fan-out, status fan-in, reconnect storm); writes docs/benchmarks.md
 bench: deps
 	PATH="$(VENV)/bin:$$PATH" SWIFT="$(SWIFT)" scripts/bench.sh
 	SWIFT="$(SWIFT)" scripts/bench-api.sh
 	SWIFT="$(SWIFT)" BENCH_SKIP_BUILD=1 scripts/bench-git.sh
+	SWIFT="$(SWIFT)" BENCH_SKIP_BUILD=1 scripts/bench-scale.sh
 
 ## run: hub (SQLite store) + KubeSim cluster + agent + a sample Git repo, deployed and printed
 run: build

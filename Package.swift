@@ -114,7 +114,7 @@ let package = Package(
         ], path: "Sources/hawser"),
         // `make bench` only (seeds a store, times requests); not a product.
         .executableTarget(name: "hawser-benchtool", dependencies: [
-            "HubServer", "HubCore", "HubStore", "HawserProtocol", "AgentRuntime", "AgentLink", log,
+            "HubServer", "HubCore", "HubStore", "HawserProtocol", "AgentRuntime", "AgentLink", "HawserWire", log,
             .product(name: "Crypto", package: "swift-crypto"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,3 +1,4 @@
+import Foundation
 import HawserProtocol
 
 /// What the hub's domain needs from one live agent connection. The gateway implements it;
@@ -25,6 +26,24 @@ actor AgentSessions {
     private var departed: Set<String> = []
     /// Assignments sent without their manifests, since start (for metrics and tests).
     private(set) var bundlesReused = 0
+    /// Heartbeats heard since the last flush to the store, and the latest per live cluster.
+    private var unflushedBeats: [String: Date] = [:]
+    private var lastBeat: [String: Date] = [:]
+
+    /// A sign of life from the cluster's agent, kept in memory: the store is written once per
+    /// heartbeat interval for all clusters (`takeHeartbeats`), not once per ping. Ten thousand
+    /// agents would otherwise cost a thousand transactions a second.
+    func heartbeat(_ clusterId: String, at: Date) {
+        unflushedBeats[clusterId] = at
+        lastBeat[clusterId] = at
+    }
+
+    func takeHeartbeats() -> [String: Date] {
+        defer { unflushedBeats = [:] }
+        return unflushedBeats
+    }
+
+    func lastHeartbeat(_ clusterId: String) -> Date? { lastBeat[clusterId] }
 
     /// Registers `session`, returning a token to pass to `remove` and the session it replaced.
     func add(_ session: any AgentSession) -> (token: Int, replaced: (any AgentSession)?) {
@@ -45,6 +64,7 @@ actor AgentSessions {
         sessions[clusterId] = nil
         tokens[clusterId] = nil
         held[clusterId] = nil
+        lastBeat[clusterId] = nil
         departed.insert(clusterId)
         return true
     }

@@ -14,6 +14,8 @@ extension Hub {
         public let catchUp: [Frame]
         /// The agent's status stream (`hello.statusStream`); nil for agents without one.
         public let statusStream: String?
+        /// The records this agent's statuses were about, for a moment (see `RecentRecords`).
+        let records = RecentRecords()
     }
 
     /// Admits an authenticated agent's `hello`: negotiates the version, registers the session,
@@ -79,8 +81,12 @@ extension Hub {
     }
 
     public func agentDisconnected(_ connection: Connection, reason: String) async {
+        let lastBeat = await sessions.lastHeartbeat(connection.cluster.id)
         guard await sessions.remove(clusterId: connection.cluster.id, token: connection.token) else { return }
-        _ = try? await store.updateCluster(id: connection.cluster.id) { $0.connected = false }
+        _ = try? await store.updateCluster(id: connection.cluster.id) {
+            $0.connected = false
+            if let lastBeat { $0.lastHeartbeat = max(lastBeat, $0.lastHeartbeat ?? lastBeat) }
+        }
         logger.notice("agent disconnected", metadata: ["cluster": "\(connection.cluster.name)", "reason": "\(reason)"])
         await audit(Principal(name: "agent:\(connection.cluster.name)"), "disconnect", "clusters", connection.cluster.name, outcome: "succeeded", detail: reason)
     }
@@ -110,7 +116,17 @@ extension Hub {
     public func bundlesReused() async -> Int { await sessions.bundlesReused }
 
     public func agentHeartbeat(_ connection: Connection) async {
-        _ = try? await store.updateCluster(id: connection.cluster.id) { $0.lastHeartbeat = self.now() }
+        await sessions.heartbeat(connection.cluster.id, at: now())
+    }
+
+    /// Writes the heartbeats heard since the last call, in one transaction (the lease on a
+    /// cluster's connection state reads them after a hub restart).
+    public func flushHeartbeats() async {
+        let beats = await sessions.takeHeartbeats()
+        guard !beats.isEmpty else { return }
+        do { try await store.recordHeartbeats(beats) } catch {
+            logger.warning("cannot record agent heartbeats", metadata: ["clusters": "\(beats.count)", "error": "\(error)"])
+        }
     }
 
     /// Records an agent's status report. An agent only reports on its own cluster's apps;
@@ -120,7 +136,7 @@ extension Hub {
     /// (the agent had not seen the `ack`) is recognised and has no effect twice: no second
     /// history entry, audit entry or notification.
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        let app = await record(wireID: report.appId, cluster: connection.cluster.name)  // nil: deleted meanwhile
+        let app = await connection.records.record(report.appId, at: .now) { await record(wireID: report.appId, cluster: connection.cluster.name) }  // nil: deleted meanwhile
         if let app, app.cluster != connection.cluster.name {
             throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
         }
@@ -141,6 +157,7 @@ extension Hub {
             if let stream = connection.statusStream, let seq = report.streamSeq {
                 let outcome = try await statusIngest.submit(StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status,
                                                                            operationRecords: records))
+                metrics.statusDelivered(outcome)
                 guard case .stored(let p, let recorded) = outcome else { return }
                 previous = p
                 recordedOperation = recorded

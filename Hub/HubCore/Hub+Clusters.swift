@@ -108,7 +108,7 @@ extension Hub {
         return ClusterView(
             id: c.id, name: c.name, labels: c.labels, state: c.state.rawValue,
             connected: state != "Disconnected",
-            lastHeartbeat: c.lastHeartbeat, agentVersion: c.agentVersion, kubernetesVersion: c.kubernetesVersion,
+            lastHeartbeat: await sessions.lastHeartbeat(c.id) ?? c.lastHeartbeat, agentVersion: c.agentVersion, kubernetesVersion: c.kubernetesVersion,
             certificateNotAfter: c.certificateNotAfter, createdAt: c.createdAt, connectionState: state)
     }
 

@@ -42,6 +42,16 @@ public final class HubMetrics: Sendable {
         registry.counter("hawser_renders_total", [("cache", hit ? "hit" : "miss")]).increment()
     }
 
+    /// A status from an agent's stream: stored, a resend already stored, or about an app gone.
+    func statusDelivered(_ outcome: StatusDeliveryOutcome) {
+        let result = switch outcome {
+        case .stored: "stored"
+        case .duplicate: "duplicate"
+        case .skipped: "skipped"
+        }
+        registry.counter("hawser_agent_statuses_total", [("result", result)]).increment()
+    }
+
     /// Something went wrong that an operator may need to look at: `component` says where.
     public func error(_ component: String) {
         registry.counter("hawser_errors_total", [("component", component)]).increment()

@@ -63,7 +63,9 @@ public final class AgentGateway: Service, Sendable {
         let maxLine = configuration.maximumLineLength
         let observer = configuration.frameObserver
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
+            // A hub restart with thousands of agents: they redial with jitter, but a burst of
+            // hundreds within a millisecond must not overflow the accept queue.
+            .serverChannelOption(.backlog, value: 4096)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .bind(host: configuration.host, port: configuration.port) { channel in

@@ -162,7 +162,7 @@ public final class HubServer: Sendable {
             }
         }
         let group = ServiceGroup(
-            configuration: .init(services: [app, gateway, RepoPoller(hub: hub), CommandExpiry(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(services: [app, gateway, RepoPoller(hub: hub), CommandExpiry(hub: hub), HeartbeatRecorder(hub: hub)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         let task = Task {
             // If the API cannot bind (port taken), the stream must end so start() can report it.
             defer { portContinuation.finish() }

@@ -136,6 +136,8 @@ public protocol HubStore: Sendable {
     /// stream's stored position is a resend and is not applied again. One transaction for the
     /// batch; the outcomes are in the items' order.
     func saveStatuses(_ items: [StatusDelivery]) async throws -> [StatusDeliveryOutcome]
+    /// Sets `lastHeartbeat` of these clusters (by id), in one transaction; unknown ids are skipped.
+    func recordHeartbeats(_ beats: [String: Date]) async throws
     /// This store's command stream id, made once with the store.
     func commandStreamID() async throws -> String
     /// Returns the record with its id, its position in the command stream. Throws `notFound`

@@ -71,6 +71,14 @@ extension SQLiteHubStore {
         }
     }
 
+    public func recordHeartbeats(_ beats: [String: Date]) async throws {
+        try await write { db in
+            for (id, at) in beats {
+                try db.execute(sql: "UPDATE cluster SET last_heartbeat = ? WHERE id = ?", arguments: [at.unixSeconds, id])
+            }
+        }
+    }
+
     // MARK: Commands
 
     public func commandStreamID() async throws -> String {

@@ -12,7 +12,7 @@ import NIOCore
 /// and agent statuses, and times HTTP requests (p50/p99) against a running hub. Not shipped.
 @main
 struct BenchTool: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "hawser-benchtool", subcommands: [Seed.self, Load.self, Fanout.self])
+    static let configuration = CommandConfiguration(commandName: "hawser-benchtool", subcommands: [Seed.self, Load.self, Fanout.self, LoadGen.self])
 }
 
 /// Creates clusters, projects and applications through the hub's own domain code (so renders

@@ -21,3 +21,21 @@ public struct CommandExpiry: Service {
         }
     }
 }
+
+/// Writes the agents' heartbeats to the store once per heartbeat interval, for all clusters in
+/// one transaction (see `AgentSessions.heartbeat`).
+public struct HeartbeatRecorder: Service {
+    let hub: Hub
+
+    public init(hub: Hub) { self.hub = hub }
+
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: hub.configuration.heartbeatInterval)
+                await hub.flushHeartbeats()
+            }
+        }
+        await hub.flushHeartbeats()
+    }
+}

@@ -1,6 +1,7 @@
 import Foundation
 import HawserProtocol
 import HubCore
+import HubStore
 import Hummingbird
 
 /// Turns any failure into `{"error": …, "message": …}` with a fitting status, so the CLI can
@@ -43,6 +44,9 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HubError {
             throw APIError(error)
+        } catch StoreError.unavailable(let message) {
+            context.logger.error("storage failed", metadata: ["error": "\(message)"])
+            throw APIError(.serviceUnavailable, "unavailable", message)
         } catch let error as DecodingError {
             throw APIError(.badRequest, "invalid_argument", "the request body is not valid: \(error)")
         } catch let error as APIError {

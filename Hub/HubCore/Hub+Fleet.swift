@@ -141,14 +141,27 @@ extension Hub {
             conditions.append(AppCondition(type: "ClusterSelectorWarning", message: "no cluster matches \(selector); `hawser cluster list -l '\(selector)'` shows what would"))
         }
         try await saveFleetConditions(parent, conditions)
-        for deployment in current where renderAll || touched.contains(deployment.name) {
-            do {
-                _ = try await refreshQueue.run(deployment.name) { [self] in
-                    try await renderAndAssign(try await requireApp(deployment.name), fetchSince: fetchSince)
+        // Sixteen deployments at a time: renders come from the cache, and the store commits
+        // the writes that meet in one transaction, so a thousand clusters cost dozens of
+        // commits, not a thousand one after another.
+        let due = current.filter { renderAll || touched.contains($0.name) }.map(\.name)
+        await withTaskGroup(of: Void.self) { group in
+            var next = due.makeIterator()
+            func add() -> Bool {
+                guard let deployment = next.next() else { return false }
+                group.addTask { [self] in
+                    do {
+                        _ = try await refreshQueue.run(deployment) { [self] in
+                            try await renderAndAssign(try await requireApp(deployment), fetchSince: fetchSince)
+                        }
+                    } catch {
+                        logger.warning("fleet deployment render failed", metadata: ["app": "\(deployment)", "error": "\(error)"])
+                    }
                 }
-            } catch {
-                logger.warning("fleet deployment render failed", metadata: ["app": "\(deployment.name)", "error": "\(error)"])
+                return true
             }
+            for _ in 0..<16 where add() {}
+            while await group.next() != nil { _ = add() }
         }
         await publishApp(name)
     }

@@ -145,26 +145,79 @@ final class LastReceived: Sendable {
 }
 
 /// The domain's handle on this connection. It holds frames back until `activate()`, which the
-/// handler calls once `welcome` and the catch-up are written.
+/// handler calls once `welcome` and the catch-up are written; after that, frames are queued
+/// and written by one task, so the domain never waits on a slow agent (a fleet's fan-out is not
+/// held up by one congested link).
+///
+/// The queue is bounded without dropping anything that matters: an assignment or withdrawal
+/// replaces one still queued for the same app (desired state is level-triggered: only the
+/// latest counts) and a ping replaces a queued ping, so a slow reader costs at most one frame
+/// per app plus commands. Commands are kept (they are on disk too: a connection closed for
+/// falling too far behind gets them again after reconnecting). Past `limit` frames the agent
+/// is told it is too slow and disconnected; it resumes from state.
 actor GatewaySession: AgentSession {
     nonisolated let clusterId: String
     let outbound: NIOAsyncChannelOutboundWriter<Frame>
     let channel: any Channel
+    let limit: Int
     private var held: [Frame] = []
+    private var queue: [Frame] = []
     private var active = false
+    private var writing = false
+    private var closed = false
+    /// Frames replaced by newer ones before they were written (metrics, tests).
+    private(set) var coalesced = 0
 
-    init(clusterId: String, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel) {
+    init(clusterId: String, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel, limit: Int = 10_000) {
         self.clusterId = clusterId
         self.outbound = outbound
         self.channel = channel
+        self.limit = limit
     }
 
     func send(_ frame: Frame) async {
+        guard !closed else { return }
         guard active else {
             held.append(frame)
             return
         }
-        try? await outbound.write(frame)
+        if let key = Self.coalescingKey(frame), let i = queue.firstIndex(where: { Self.coalescingKey($0) == key }) {
+            queue.remove(at: i)
+            coalesced += 1
+        }
+        queue.append(frame)
+        if queue.count > limit {
+            closed = true
+            queue = []
+            try? await outbound.write(.error(ProtocolError(.internal, "this agent reads too slowly: more than \(limit) frames are waiting for it; reconnect to resume from the current state")))
+            try? await channel.close()
+            return
+        }
+        guard !writing else { return }
+        writing = true
+        Task { await self.drain() }
+    }
+
+    /// Writes queued frames in order; the channel's writability suspends it (backpressure).
+    private func drain() async {
+        while !queue.isEmpty && !closed {
+            let next = queue.removeFirst()
+            do { try await outbound.write(next) } catch {
+                closed = true
+                queue = []
+            }
+        }
+        writing = false
+    }
+
+    /// Frames where only the newest matters: per app, the desired state; one ping.
+    static func coalescingKey(_ frame: Frame) -> String? {
+        switch frame {
+        case .assignment(let a): "app:" + a.appId
+        case .unassign(let u): "app:" + u.appId
+        case .ping: "ping"
+        default: nil
+        }
     }
 
     func activate() async {
@@ -178,7 +231,7 @@ actor GatewaySession: AgentSession {
 
     func close(with error: ProtocolError?) async {
         if let error { try? await outbound.write(.error(error)) }
+        closed = true
         try? await channel.close()
     }
 }
-

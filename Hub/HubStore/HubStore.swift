@@ -17,7 +17,7 @@ public protocol HubStore: Sendable {
     /// Reads, changes and writes back in one transaction; `id` cannot change. Throws `notFound`,
     /// or `conflict` when renamed onto a taken name.
     @discardableResult
-    func updateCluster(id: String, _ change: @Sendable (inout ClusterRecord) -> Void) async throws -> ClusterRecord
+    func updateCluster(id: String, _ change: @escaping @Sendable (inout ClusterRecord) -> Void) async throws -> ClusterRecord
     /// Also deletes the cluster's bootstrap tokens and application statuses. Throws `notFound`.
     func deleteCluster(id: String) async throws
 
@@ -40,7 +40,7 @@ public protocol HubStore: Sendable {
     func apps(cluster: String) async throws -> [AppRecord]
     /// Reads, changes and writes back in one transaction; `name` cannot change. Throws `notFound`.
     @discardableResult
-    func updateApp(named: String, _ change: @Sendable (inout AppRecord) -> Void) async throws -> AppRecord
+    func updateApp(named: String, _ change: @escaping @Sendable (inout AppRecord) -> Void) async throws -> AppRecord
     /// Also deletes the app's render and statuses. Throws `notFound`.
     func deleteApp(named: String) async throws
 
@@ -85,7 +85,7 @@ public protocol HubStore: Sendable {
     func projects() async throws -> [ProjectRecord]
     /// Reads, changes and writes back in one transaction; `name` cannot change. Throws `notFound`.
     @discardableResult
-    func updateProject(named: String, _ change: @Sendable (inout ProjectRecord) -> Void) async throws -> ProjectRecord
+    func updateProject(named: String, _ change: @escaping @Sendable (inout ProjectRecord) -> Void) async throws -> ProjectRecord
     /// Throws `notFound`, or `conflict` while applications still belong to the project.
     func deleteProject(named: String) async throws
 

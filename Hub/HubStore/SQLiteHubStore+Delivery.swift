@@ -27,7 +27,7 @@ extension SQLiteHubStore {
                 if let known = positions[item.clusterId], known.stream == item.stream {
                     current = known.seq
                 } else {
-                    let row = try Row.fetchOne(db, sql: "SELECT stream, seq FROM status_stream WHERE cluster_id = ?", arguments: [item.clusterId])
+                    let row = try Row.fetchOne(try db.cachedStatement(sql: "SELECT stream, seq FROM status_stream WHERE cluster_id = ?"), arguments: [item.clusterId])
                     current = row.flatMap { ($0["stream"] as String) == item.stream ? UInt64($0["seq"] as Int64) : nil } ?? 0
                 }
                 guard item.seq > current else {
@@ -40,12 +40,12 @@ extension SQLiteHubStore {
                     continue
                 }
                 do {
-                    let previous = try Row.fetchOne(db, sql: "SELECT health, observed_generation, operation FROM app_status WHERE app_name = ? AND cluster_id = ?",
+                    let previous = try Row.fetchOne(try db.cachedStatement(sql: "SELECT health, observed_generation, operation FROM app_status WHERE app_name = ? AND cluster_id = ?"),
                                                     arguments: [status.appName, status.clusterId]).map { row in
                         PreviousStatus(health: row["health"], observedGeneration: row["observed_generation"],
                                        operation: (row["operation"] as String?).flatMap { try? JSONColumn.decode(OperationState.self, from: $0, column: "app_status.operation") })
                     }
-                    try db.execute(sql: AppStatusRecord.upsertSQL, arguments: try status.arguments())
+                    try db.cachedStatement(sql: AppStatusRecord.upsertSQL).execute(arguments: try status.arguments())
                     var recorded = false
                     if let records = item.operationRecords, let op = status.operation, !op.isSameRun(as: previous?.operation) {
                         try Self.addHistory(db, records.history, keep: records.keep)
@@ -59,10 +59,10 @@ extension SQLiteHubStore {
             }
             for (cluster, p) in positions {
                 do {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO status_stream (cluster_id, stream, seq) VALUES (?, ?, ?)
                         ON CONFLICT(cluster_id) DO UPDATE SET stream = excluded.stream, seq = excluded.seq
-                        """, arguments: [cluster, p.stream, Int64(clamping: p.seq)])
+                        """).execute(arguments: [cluster, p.stream, Int64(clamping: p.seq)])
                 } catch let error as DatabaseError where error.isForeignKeyViolation {
                     continue  // the cluster was deleted meanwhile
                 }
@@ -74,7 +74,7 @@ extension SQLiteHubStore {
     public func recordHeartbeats(_ beats: [String: Date]) async throws {
         try await write { db in
             for (id, at) in beats {
-                try db.execute(sql: "UPDATE cluster SET last_heartbeat = ? WHERE id = ?", arguments: [at.unixSeconds, id])
+                try db.cachedStatement(sql: "UPDATE cluster SET last_heartbeat = ? WHERE id = ?").execute(arguments: [at.unixSeconds, id])
             }
         }
     }

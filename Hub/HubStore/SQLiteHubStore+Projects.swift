@@ -30,7 +30,7 @@ extension SQLiteHubStore {
     }
 
     @discardableResult
-    public func updateProject(named name: String, _ change: @Sendable (inout ProjectRecord) -> Void) async throws -> ProjectRecord {
+    public func updateProject(named name: String, _ change: @escaping @Sendable (inout ProjectRecord) -> Void) async throws -> ProjectRecord {
         try await write { db in
             guard var p = try Self.project(db, named: name) else { throw StoreError.notFound("project \"\(name)\" not found") }
             change(&p)

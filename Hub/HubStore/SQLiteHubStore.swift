@@ -11,6 +11,7 @@ import HawserProtocol
 public final class SQLiteHubStore: HubStore {
     let pool: DatabasePool
     public let path: String
+    let commits: GroupCommit
 
     /// Opens (creating if needed) the database at `path` and runs pending migrations.
     ///
@@ -25,6 +26,7 @@ public final class SQLiteHubStore: HubStore {
         configuration.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
+        commits = GroupCommit(pool: pool)
     }
 
     private static func createPrivateFile(at path: String) throws {
@@ -58,13 +60,13 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func cluster(named name: String) async throws -> ClusterRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: "SELECT * FROM cluster WHERE name = ?", arguments: [name]).map(ClusterRecord.init(row:))
         }
     }
 
     public func cluster(id: String) async throws -> ClusterRecord? {
-        try await pool.read { db in try Self.cluster(db, id: id) }
+        try await read { db in try Self.cluster(db, id: id) }
     }
 
     private static func cluster(_ db: Database, id: String) throws -> ClusterRecord? {
@@ -72,13 +74,13 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func clusters() async throws -> [ClusterRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM cluster ORDER BY name").map(ClusterRecord.init(row:))
         }
     }
 
     @discardableResult
-    public func updateCluster(id: String, _ change: @Sendable (inout ClusterRecord) -> Void) async throws -> ClusterRecord {
+    public func updateCluster(id: String, _ change: @escaping @Sendable (inout ClusterRecord) -> Void) async throws -> ClusterRecord {
         try await write { db in
             guard var record = try Self.cluster(db, id: id) else {
                 throw StoreError.notFound("cluster with id \(id) not found")
@@ -146,27 +148,27 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func app(named name: String) async throws -> AppRecord? {
-        try await pool.read { db in try Self.app(db, named: name) }
+        try await read { db in try Self.app(db, named: name) }
     }
 
     private static func app(_ db: Database, named name: String) throws -> AppRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM app WHERE name = ?", arguments: [name]).map(AppRecord.init(row:))
+        try Row.fetchOne(try db.cachedStatement(sql: "SELECT * FROM app WHERE name = ?"), arguments: [name]).map(AppRecord.init(row:))
     }
 
     public func apps() async throws -> [AppRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM app ORDER BY name").map(AppRecord.init(row:))
         }
     }
 
     public func apps(cluster: String) async throws -> [AppRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM app WHERE cluster = ? ORDER BY name", arguments: [cluster]).map(AppRecord.init(row:))
         }
     }
 
     @discardableResult
-    public func updateApp(named name: String, _ change: @Sendable (inout AppRecord) -> Void) async throws -> AppRecord {
+    public func updateApp(named name: String, _ change: @escaping @Sendable (inout AppRecord) -> Void) async throws -> AppRecord {
         try await write { db in
             guard var record = try Self.app(db, named: name) else {
                 throw StoreError.notFound("application \"\(name)\" not found")
@@ -191,10 +193,12 @@ public final class SQLiteHubStore: HubStore {
         let manifests = try JSONColumn.encode(r.manifests)
         let bundle = Self.bundleDigest(manifests)
         try await write { db in
-            let previous = try String.fetchOne(db, sql: "SELECT bundle FROM app_render WHERE app_name = ?", arguments: [r.appName])
+            let previous = try String.fetchOne(try db.cachedStatement(sql: "SELECT bundle FROM app_render WHERE app_name = ?"), arguments: [r.appName])
             do {
-                try db.execute(sql: "INSERT OR IGNORE INTO bundle (digest, manifests) VALUES (?, ?)", arguments: [bundle, manifests])
-                try db.execute(sql: AppRenderRecord.upsertSQL, arguments: [
+                if try Row.fetchOne(try db.cachedStatement(sql: "SELECT 1 FROM bundle WHERE digest = ?"), arguments: [bundle]) == nil {
+                    try db.cachedStatement(sql: "INSERT INTO bundle (digest, manifests) VALUES (?, ?)").execute(arguments: [bundle, manifests])
+                }
+                try db.cachedStatement(sql: AppRenderRecord.upsertSQL).execute(arguments: [
                     r.appName, r.revision, try r.commit.map(JSONColumn.encode), "", bundle,
                     r.manifestsDigest, try JSONColumn.encode(r.conditions), r.renderedAt.unixSeconds, r.generation,
                 ])
@@ -210,7 +214,7 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func render(app: String) async throws -> AppRenderRecord? {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchOne(db, sql: """
                 SELECT r.*, b.manifests AS bundle_manifests FROM app_render r LEFT JOIN bundle b ON b.digest = r.bundle WHERE r.app_name = ?
                 """, arguments: [app]).map(AppRenderRecord.init(row:))
@@ -219,7 +223,7 @@ public final class SQLiteHubStore: HubStore {
 
     /// How many distinct manifest bundles the store holds (tests, benchmarks).
     public func bundleCount() async throws -> Int {
-        try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bundle") ?? 0 }
+        try await read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM bundle") ?? 0 }
     }
 
     /// Lowercase hex SHA-256 of a bundle's JSON text: its key.
@@ -241,7 +245,7 @@ public final class SQLiteHubStore: HubStore {
     }
 
     public func statuses(app: String) async throws -> [AppStatusRecord] {
-        try await pool.read { db in
+        try await read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM app_status WHERE app_name = ? ORDER BY cluster_id", arguments: [app])
                 .map(AppStatusRecord.init(row:))
         }
@@ -250,7 +254,7 @@ public final class SQLiteHubStore: HubStore {
     // MARK: Admin tokens
 
     public func adminTokenHashes() async throws -> [String] {
-        try await pool.read { db in
+        try await read { db in
             try String.fetchAll(db, sql: "SELECT hash FROM admin_token ORDER BY created_at, hash")
         }
     }
@@ -266,12 +270,29 @@ public final class SQLiteHubStore: HubStore {
 
     /// One read on GRDB's reader pool.
     func read<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.read(body)
+        do { return try await pool.read(body) } catch let error as DatabaseError { throw storageFailure(error) ?? error }
     }
 
-    /// One write transaction on GRDB's writer queue.
-    func write<T: Sendable>(_ body: @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.write(body)
+    /// One write, atomic on its own (a savepoint), committed together with the writes that
+    /// arrive meanwhile (`GroupCommit`). A write that fails is rolled back whole: nothing of it is
+    /// half-written.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do { return try await commits.write(body) } catch let error as DatabaseError { throw storageFailure(error) ?? error }
+    }
+
+    /// The database's own troubles (disk full, locked by another process, I/O errors) as an
+    /// error an operator can act on; nil for errors about the data itself.
+    func storageFailure(_ error: DatabaseError) -> StoreError? {
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            return .unavailable("the disk holding the hub's database \(path) is full: free space there; nothing of this change was written, and the hub carries on once there is room")
+        case .SQLITE_BUSY, .SQLITE_LOCKED:
+            return .unavailable("the hub's database \(path) is locked by another process (waited 5 s): is a second hub, a backup or an sqlite3 shell holding it? Nothing of this change was written")
+        case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_READONLY:
+            return .unavailable("the hub cannot write its database \(path): \(error.message ?? "I/O error") (check the disk and the file's permissions); nothing of this change was written")
+        default:
+            return nil
+        }
     }
 }
 

@@ -6,10 +6,13 @@ public enum StoreError: Error, CustomStringConvertible, Sendable, Hashable {
     case notFound(String)
     /// A uniqueness rule was broken, e.g. `cluster "prod" already exists`.
     case conflict(String)
+    /// The storage itself failed (disk full, database locked, I/O error): the message says
+    /// where and what to do; the change was not made.
+    case unavailable(String)
 
     public var description: String {
         switch self {
-        case .notFound(let m), .conflict(let m): return m
+        case .notFound(let m), .conflict(let m), .unavailable(let m): return m
         }
     }
 }

@@ -331,12 +331,10 @@ final class SimAgent: HubLinkDelegate {
         ackWake.withLock { $0 = continuation }
         defer { ackWake.withLock { $0 = nil } }
         var iterator = wakeups.makeAsyncIterator()
-        var flip = false
         while ContinuousClock.now < deadline {
             let inFlight = held.withLock { Int($0.nextSeq - 1 - $0.acked) }
             if inFlight < window {
-                flip.toggle()
-                guard await report(a, health: flip ? .progressing : .healthy) else { return }
+                guard await report(a, health: .healthy) else { return }
             } else {
                 _ = await iterator.next()
             }

@@ -80,6 +80,47 @@ import Testing
         #expect(again.entries == q.entries && again.nextSeq == q.nextSeq)
     }
 
+    /// 100,000 random appends and acknowledgements: the queue stays ordered and bounded, keeps
+    /// every app's newest status until acknowledged, and holds no status a newer one supersedes.
+    @Test func invariantsHoldUnderAHundredThousandRandomOperations() async {
+        var rng = SplitMix64(seed: 7)
+        var q = StatusQueue(limit: 50)
+        var newest: [String: UInt64] = [:]
+        for i in 0..<100_000 {
+            if i % 100 == 0 { await Task.yield() }
+            if Int.random(in: 0..<10, using: &rng) < 8 {
+                let app = "app-\(Int.random(in: 0..<20, using: &rng))"
+                let op: OperationState? = switch Int.random(in: 0..<4, using: &rng) {
+                case 0: nil
+                case 1: Self.op(.running, started: Double(i))
+                case 2: Self.op(.succeeded, started: Double(Int.random(in: 0...i, using: &rng)))
+                default: Self.op(.failed, started: Double(i))
+                }
+                newest[app] = q.append(Self.status(app, op: op))
+            } else if let last = q.entries.last {
+                q.acknowledge(through: UInt64.random(in: q.acked...last.seq, using: &rng))
+            }
+            guard i % 25 == 0 else { continue }  // the checks cost more than the operations
+            let seqs = q.entries.map(\.seq)
+            guard seqs == seqs.sorted(), Set(seqs).count == seqs.count, seqs.allSatisfy({ $0 > q.acked && $0 < q.nextSeq }), q.entries.count <= q.limit else {
+                Issue.record("order or bound broken after \(i) operations: \(seqs), acked \(q.acked)")
+                return
+            }
+            for (app, seq) in newest where seq > q.acked {
+                guard q.entries.contains(where: { $0.seq == seq && $0.status.appId == app }) else {
+                    Issue.record("the newest status of \(app) (\(seq)) is gone after \(i) operations")
+                    return
+                }
+            }
+            for (k, e) in q.entries.enumerated() {
+                for later in q.entries[(k + 1)...] where later.status.appId == e.status.appId && StatusQueue.supersedes(later.status, e.status) {
+                    Issue.record("position \(e.seq) is kept though \(later.seq) supersedes it")
+                    return
+                }
+            }
+        }
+    }
+
     @Test func renumbersPastAPositionTheHubAlreadyHas() {
         var q = StatusQueue(limit: 100)
         q.append(Self.status("a"))

@@ -4,6 +4,8 @@ import Foundation
 /// byte-identical for equal values.
 enum JSONColumn {
     static func encode<T: Encodable>(_ value: T) throws -> String {
+        // Most statuses have no conditions and many no resources: skip the encoder for those.
+        if let array = value as? any Collection, array.isEmpty, value is [any Encodable] { return "[]" }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .secondsSince1970

@@ -75,17 +75,9 @@ struct LoadGen: AsyncParsableCommand {
         }
         out["register_seconds"] = (ContinuousClock.now - registerStart).seconds
 
-        // Connect them all.
-        let connectStart = ContinuousClock.now
-        for agent in fleet.all { agent.start(endpoint: try HubEndpoint(hub.agentAddress), logger: logger) }
-        try await waitFor("all \(agents) connected", timeout: .seconds(600)) { fleet.connectedCount == agents }
-        out["connect_seconds"] = (ContinuousClock.now - connectStart).seconds
-        try await Task.sleep(for: .seconds(3))
-        let heldKB = hub.kilobytes("VmRSS")
-        out["connections_held"] = try await hub.metric("hawser_agents_connected")
-        out["hub_rss_held_mb"] = Double(heldKB) / 1024
-        out["hub_rss_per_connection_kb"] = Double(heldKB - idleKB) / Double(agents)
-        progress("\(agents) connected; hub \(heldKB / 1024) MB")
+        // First the fan-out clusters only: fan-out and fan-in are measured at N = fanoutAgents.
+        for agent in fleet.all.prefix(fanoutAgents) { agent.start(endpoint: try HubEndpoint(hub.agentAddress), logger: logger) }
+        try await waitFor("\(fanoutAgents) connected", timeout: .seconds(600)) { fleet.connectedCount == fanoutAgents }
 
         // Fan-out: one fleet app on `fanoutAgents` clusters; a commit and a refresh per round.
         let repo = workDir + "/repo"
@@ -100,18 +92,25 @@ struct LoadGen: AsyncParsableCommand {
         _ = try await api.call(.POST, "/api/v1/applications",
                                AppSpec(name: "loadgen", repoURL: repo, path: "app", cluster: "", namespace: "loadgen", clusterSelector: "fanout=yes"), as: AppView.self)
         try await waitFor("first assignment on \(fanoutAgents) clusters", timeout: .seconds(600)) { fleet.holding(generationAtLeast: 1) == fanoutAgents }
-        var latencies: [Double] = []
-        for round in 1...max(1, rounds) {
-            try commit(round)
-            let generation = fleet.maxGeneration + 1
-            let started = ContinuousClock.now
-            fleet.startRound(at: started)
-            _ = try await api.call(.POST, "/api/v1/applications/loadgen/refresh", String?.none, as: AppView.self)
-            try await waitFor("round \(round) on every cluster", timeout: .seconds(300)) { fleet.holding(generationAtLeast: generation) == fanoutAgents }
-            latencies += fleet.roundLatencies()
-            progress("fan-out round \(round): max \(Int((latencies.max() ?? 0) * 1000)) ms")
+        var round = 0
+        /// `rounds` new commits, each refreshed; every delivery's latency.
+        func fanOut() async throws -> [Double] {
+            var latencies: [Double] = []
+            for _ in 1...max(1, rounds) {
+                round += 1
+                try commit(round)
+                let generation = fleet.maxGeneration + 1
+                let started = ContinuousClock.now
+                fleet.startRound(at: started)
+                _ = try await api.call(.POST, "/api/v1/applications/loadgen/refresh", String?.none, as: AppView.self)
+                try await waitFor("round \(round) on every cluster", timeout: .seconds(300)) { fleet.holding(generationAtLeast: generation) == fanoutAgents }
+                let these = fleet.roundLatencies()
+                latencies += these
+                progress("fan-out round \(round): max \(Int((these.max() ?? 0) * 1000)) ms")
+            }
+            return latencies.sorted()
         }
-        latencies.sort()
+        let latencies = try await fanOut()
         out["fanout_p50_ms"] = percentile(latencies, 0.50) * 1000
         out["fanout_p99_ms"] = percentile(latencies, 0.99) * 1000
         out["fanout_max_ms"] = (latencies.last ?? 0) * 1000
@@ -132,8 +131,23 @@ struct LoadGen: AsyncParsableCommand {
         let storedAfter = try await hub.metric("hawser_agent_statuses_total", label: "result=\"stored\"")
         out["status_stored_per_second"] = (storedAfter - storedBefore) / fanInSeconds
         out["status_acked_per_second"] = Double(fleet.ackTotal - acksBefore) / fanInSeconds
-        out["hub_rss_peak_mb"] = Double(hub.kilobytes("VmHWM")) / 1024
         progress("fan-in: \(Int(out["status_stored_per_second"] ?? 0)) statuses/s stored")
+
+        // Now all of them: connections held, memory, and the same fan-out with N connected.
+        let connectStart = ContinuousClock.now
+        for agent in fleet.all.dropFirst(fanoutAgents) { agent.start(endpoint: try HubEndpoint(hub.agentAddress), logger: logger) }
+        try await waitFor("all \(agents) connected", timeout: .seconds(600)) { fleet.connectedCount == agents }
+        out["connect_seconds"] = (ContinuousClock.now - connectStart).seconds
+        try await Task.sleep(for: .seconds(3))
+        let heldKB = hub.kilobytes("VmRSS")
+        out["connections_held"] = try await hub.metric("hawser_agents_connected")
+        out["hub_rss_held_mb"] = Double(heldKB) / 1024
+        out["hub_rss_per_connection_kb"] = Double(heldKB - idleKB) / Double(agents)
+        progress("\(agents) connected; hub \(heldKB / 1024) MB")
+        let crowded = try await fanOut()
+        out["fanout_all_connected_p50_ms"] = percentile(crowded, 0.50) * 1000
+        out["fanout_all_connected_p99_ms"] = percentile(crowded, 0.99) * 1000
+        out["hub_rss_peak_mb"] = Double(hub.kilobytes("VmHWM")) / 1024
 
         // Reconnect storm: keep `stormAgents`, kill -9 the hub, start it again.
         for agent in fleet.all.dropFirst(stormAgents) { await agent.stop() }

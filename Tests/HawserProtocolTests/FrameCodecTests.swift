@@ -190,3 +190,20 @@ enum Vectors {
         #expect(throws: DecodingError.self) { try JSONDecoder().decode(Assignment.self, from: Data(broken.utf8)) }
     }
 }
+
+/// Acks take a shortcut past the JSON encoder (they are the most frequent frame): the bytes
+/// must be exactly what the encoder would have written.
+@Suite struct AckFastPathTests {
+    @Test func acksAreWrittenExactlyAsTheJSONEncoderWould() throws {
+        let encoder = NDJSONFrameEncoder()
+        let acks = [Ack(ackSeq: 3), Ack(ackSeq: 7, streamSeq: 119), Ack(ackSeq: UInt64.max, streamSeq: UInt64.max), Ack(ackSeq: 0, streamSeq: 0)]
+        for (i, ack) in acks.enumerated() {
+            var buffer = ByteBuffer()
+            try encoder.encode(data: .ack(ack), out: &buffer)
+            let line = buffer.readString(length: buffer.readableBytes) ?? ""
+            let expected = String(decoding: try WireJSON.encoder().encode(Envelope(seq: UInt64(i + 1), frame: .ack(ack))), as: UTF8.self) + "\n"
+            #expect(line == expected)
+            #expect(try WireJSON.decoder().decode(Envelope.self, from: Data(line.dropLast().utf8)) == Envelope(seq: UInt64(i + 1), frame: .ack(ack)))
+        }
+    }
+}

@@ -72,6 +72,56 @@ public struct NDJSONFrameDecoder: ByteToMessageDecoder {
         var bytes = Array(line.readableBytesView)
         if bytes.last == UInt8(ascii: "\r") { bytes.removeLast() }
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return nil }
+        let envelope: Envelope
+        if let ack = Self.ack(bytes) {
+            envelope = ack
+        } else {
+            envelope = try decodeJSON(bytes)
+        }
+        if let last = lastSeq, envelope.seq <= last {
+            throw ProtocolError(.invalidFrame, "frame seq \(envelope.seq) after \(last): seq must increase on each frame")
+        }
+        lastSeq = envelope.seq
+        return envelope
+    }
+
+    /// An `ack` exactly as `NDJSONFrameEncoder` writes it (keys sorted, no spaces), read
+    /// without the JSON decoder: acks are the most frequent frame. Anything else, even an ack
+    /// spelled differently, is nil and goes through the full decoder.
+    static func ack(_ b: [UInt8]) -> Envelope? {
+        var i = 0
+        func literal(_ s: StaticString) -> Bool {
+            let n = s.utf8CodeUnitCount
+            guard i + n <= b.count else { return false }
+            let matches = s.withUTF8Buffer { lit in (0..<n).allSatisfy { b[i + $0] == lit[$0] } }
+            if matches { i += n }
+            return matches
+        }
+        func number() -> UInt64? {
+            let start = i
+            var value: UInt64 = 0
+            while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                let (times, o1) = value.multipliedReportingOverflow(by: 10)
+                let (sum, o2) = times.addingReportingOverflow(UInt64(b[i] - 0x30))
+                guard !o1, !o2 else { return nil }
+                value = sum
+                i += 1
+            }
+            // JSON numbers have no leading zeros.
+            guard i > start, !(b[start] == 0x30 && i - start > 1) else { return nil }
+            return value
+        }
+        guard literal("{\"ackSeq\":"), let ackSeq = number(), literal(",\"seq\":"), let seq = number() else { return nil }
+        var streamSeq: UInt64?
+        if literal(",\"streamSeq\":") {
+            guard let s = number() else { return nil }
+            streamSeq = s
+        }
+        guard literal(",\"type\":\"ack\"}"), i == b.count else { return nil }
+        return Envelope(seq: seq, frame: .ack(Ack(ackSeq: ackSeq, streamSeq: streamSeq)))
+    }
+
+    private func decodeJSON(_ bytes: [UInt8]) throws -> Envelope {
         guard String(validating: bytes, as: UTF8.self) != nil else {
             throw ProtocolError(.invalidUTF8, "a frame is not valid UTF-8; frames are UTF-8 JSON, one per line")
         }
@@ -89,10 +139,6 @@ public struct NDJSONFrameDecoder: ByteToMessageDecoder {
         } catch {
             throw ProtocolError(.invalidJSON, "a frame is not valid JSON (\(bytes.count) bytes): each line must be one JSON object")
         }
-        if let last = lastSeq, envelope.seq <= last {
-            throw ProtocolError(.invalidFrame, "frame seq \(envelope.seq) after \(last): seq must increase on each frame")
-        }
-        lastSeq = envelope.seq
         return envelope
     }
 }

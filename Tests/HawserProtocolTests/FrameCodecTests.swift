@@ -1,6 +1,6 @@
 import Foundation
 import HawserProtocol
-import HawserWire
+@testable import HawserWire
 import NIOCore
 import NIOEmbedded
 import Testing
@@ -204,6 +204,32 @@ enum Vectors {
             let expected = String(decoding: try WireJSON.encoder().encode(Envelope(seq: UInt64(i + 1), frame: .ack(ack))), as: UTF8.self) + "\n"
             #expect(line == expected)
             #expect(try WireJSON.decoder().decode(Envelope.self, from: Data(line.dropLast().utf8)) == Envelope(seq: UInt64(i + 1), frame: .ack(ack)))
+        }
+    }
+
+    /// The decoder's shortcut reads those same bytes to the same frame, and sends every other
+    /// spelling to the full decoder, which accepts or refuses it as it always did.
+    @Test func theDecoderShortcutAgreesWithTheFullDecoder() throws {
+        let ch = EmbeddedChannel()
+        try ch.pipeline.syncOperations.addFrameCodec()
+        let lines = [
+            #"{"ackSeq":3,"seq":1,"type":"ack"}"#,
+            #"{"ackSeq":7,"seq":2,"streamSeq":119,"type":"ack"}"#,
+            #"{"ackSeq":18446744073709551615,"seq":3,"streamSeq":18446744073709551615,"type":"ack"}"#,
+            #"{"type":"ack","seq":4,"ackSeq":5,"streamSeq":6}"#,        // another key order: the full decoder
+            #"{"ackSeq": 8, "seq":5, "type":"ack"}"#,                   // spaces: the full decoder
+        ]
+        try ch.writeInbound(ByteBuffer(string: lines.joined(separator: "\n") + "\n"))
+        var got: [Envelope] = []
+        while let e = try ch.readInbound(as: Envelope.self) { got.append(e) }
+        let expected = try lines.map { try WireJSON.decoder().decode(Envelope.self, from: Data($0.utf8)) }
+        #expect(got == expected)
+        // Spellings JSON does not allow are still refused, not read by the shortcut.
+        for bad in [#"{"ackSeq":01,"seq":9,"type":"ack"}"#, #"{"ackSeq":18446744073709551616,"seq":9,"type":"ack"}"#, #"{"ackSeq":1,"seq":9,"type":"ack"}x"#] {
+            #expect(NDJSONFrameDecoder.ack(Array(bad.utf8)) == nil, "\(bad)")
+            let c = EmbeddedChannel()
+            try c.pipeline.syncOperations.addFrameCodec()
+            #expect(throws: ProtocolError.self) { try c.writeInbound(ByteBuffer(string: bad + "\n")) }
         }
     }
 }

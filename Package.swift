@@ -122,7 +122,9 @@ let package = Package(
         .executableTarget(name: "hawser-kubesim", dependencies: ["KubeSim", log, .product(name: "ArgumentParser", package: "swift-argument-parser")], path: "Sources/hawser-kubesim"),
 
         // MARK: Tests
-        .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
+        // One seeded generator for every suite's randomised inputs.
+        .target(name: "SeededRandom", path: "Tests/SeededRandom"),
+        .testTarget(name: "HawserProtocolTests", dependencies: ["HawserProtocol", "HawserWire", "SeededRandom", .product(name: "NIOEmbedded", package: "swift-nio")] + nio, path: "Tests/HawserProtocolTests"),
         // Real servers tests start (an OpenID provider): shared by the auth and integration tests.
         .target(name: "OIDCTestSupport", dependencies: [
             "HubAuth", subprocess,
@@ -138,11 +140,11 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/HubAuthTests"),
         .testTarget(name: "HubRBACTests", dependencies: ["HubRBAC", "HawserProtocol"], path: "Tests/HubRBACTests"),
-        .testTarget(name: "HubTests", dependencies: ["HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
-        .testTarget(name: "AgentEngineTests", dependencies: ["AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
+        .testTarget(name: "HubTests", dependencies: ["SeededRandom", "HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
+        .testTarget(name: "AgentEngineTests", dependencies: ["SeededRandom", "AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "HubAuth", "HubNotify", "HawserMetrics", "OIDCTestSupport", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubPKI", "HubAuth", "HubNotify", "HawserMetrics", "OIDCTestSupport", "SeededRandom", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ] + nio + x509, path: "Tests/IntegrationTests"),

@@ -32,28 +32,14 @@ struct Fanout: AsyncParsableCommand {
         var logger = Logger(label: "bench.fanout")
         logger.logLevel = .error
         let client = HTTPClient.shared
-        func call<T: Decodable>(_ method: HTTPMethod, _ path: String, _ body: (some Encodable)?, as: T.Type) async throws -> T {
-            var request = HTTPClientRequest(url: api + path)
-            request.method = method
-            request.headers.add(name: "Authorization", value: "Bearer \(token)")
-            if let body {
-                request.headers.add(name: "Content-Type", value: "application/json")
-                request.body = .bytes(ByteBuffer(data: try WireJSON.encoder().encode(body)))
-            }
-            let response = try await client.execute(request, timeout: .seconds(120))
-            let data = try await response.body.collect(upTo: 64 << 20)
-            guard (200..<300).contains(Int(response.status.code)) else {
-                throw ValidationError("\(method) \(path): \(response.status.code) \(String(buffer: data))")
-            }
-            return try WireJSON.decoder().decode(T.self, from: Data(buffer: data))
-        }
+        let hubAPI = APIClient(url: api, token: token)
 
         // Clusters and their agents.
         let counter = Received()
         var links: [Task<Void, Never>] = []
         for c in 0..<clusters {
             let name = "cluster-\(c)"
-            let added = try await call(.POST, "/api/v1/clusters", ClusterCreateRequest(name: name, labels: ["bench": "fanout"]), as: ClusterCreateResponse.self)
+            let added = try await hubAPI.call(.POST, "/api/v1/clusters", ClusterCreateRequest(name: name, labels: ["bench": "fanout"]), as: ClusterCreateResponse.self)
             let hub = String(added.joinCommand.split(separator: " ").drop { $0 != "--hub" }.dropFirst().first ?? "")
             let state = AgentStateDirectory(path: workDir + "/" + name)
             try FileManager.default.createDirectory(atPath: state.path, withIntermediateDirectories: true)
@@ -69,13 +55,13 @@ struct Fanout: AsyncParsableCommand {
             for i in 0..<(apps / clusters) {
                 let spec = AppSpec(name: String(format: "fleet-%04d", i), repoURL: repo, path: "p-\(i % paths)", cluster: "",
                                    namespace: "ns-\(i % 20)", clusterSelector: "bench=fanout")
-                _ = try await call(.POST, "/api/v1/applications", spec, as: AppView.self)
+                _ = try await hubAPI.call(.POST, "/api/v1/applications", spec, as: AppView.self)
             }
         } else {
             for i in 0..<apps {
                 let spec = AppSpec(name: String(format: "app-%04d", i), repoURL: repo, path: "p-\(i % paths)", cluster: "cluster-\(i % clusters)",
                                    namespace: "ns-\(i % 20)")
-                _ = try await call(.POST, "/api/v1/applications", spec, as: AppView.self)
+                _ = try await hubAPI.call(.POST, "/api/v1/applications", spec, as: AppView.self)
             }
         }
         let created = ContinuousClock.now - createStart

@@ -1,6 +1,7 @@
 import AgentEngine
 import Foundation
 import HawserProtocol
+import SeededRandom
 import Testing
 
 /// The agent's status queue: bounded by compaction, never by silently losing a sync result.

@@ -3,6 +3,7 @@ import HawserProtocol
 import HawserWire
 import NIOCore
 import NIOEmbedded
+import SeededRandom
 import Testing
 
 /// Property-based fuzzing of the line protocol's decoder: 100,000 inputs made from the golden
@@ -21,7 +22,7 @@ import Testing
     /// Bytes that matter to JSON and to the framing.
     static let interesting: [UInt8] = Array("{}[]\":,\\\n\r 0-9eE.tfnu\u{7f}".utf8) + [0x00, 0xC3, 0x28, 0xF0, 0x9F, 0xFF, 0xED, 0xA0, 0x80]
 
-    static func mutate(_ input: [UInt8], _ rng: inout SplitMix) -> [UInt8] {
+    static func mutate(_ input: [UInt8], _ rng: inout SplitMix64) -> [UInt8] {
         var bytes = input
         for _ in 0..<Int.random(in: 1...8, using: &rng) {
             let at = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
@@ -47,7 +48,7 @@ import Testing
     /// ten seconds of fuzzing must not starve the suites running beside it (their heartbeats).
     @Test func theDecoderSurvives100000MutatedFrames() async throws {
         #expect(Self.seeds.count >= 10, "the golden vectors are the fuzzer's seeds")
-        var rng = SplitMix(seed: 0x4841_5753_4552)  // "HAWSER"
+        var rng = SplitMix64(seed: 0x4841_5753_4552)  // "HAWSER"
         let maxLine = 4096
         var frames = 0, refusals = 0
         for iteration in 0..<100_000 {
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func anEndlessLineIsRefusedAtTheLimitNotBuffered() throws {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let ch = EmbeddedChannel()
         try ch.pipeline.syncOperations.addFrameCodec(maximumLineLength: 1 << 16)
         var sent = 0

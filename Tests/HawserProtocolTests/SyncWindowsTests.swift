@@ -1,5 +1,6 @@
 import Foundation
 import HawserProtocol
+import SeededRandom
 import Testing
 
 /// Sync windows as Argo CD evaluates them: cron schedules, Go durations, when a window is open
@@ -172,7 +173,7 @@ import Testing
 
     /// The day-stepping search agrees with scanning minute by minute.
     @Test func activeAgreesWithMinuteScan() throws {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let schedules = ["*/7 3-5 * * *", "0 22 * * MON-FRI", "15 */6 1,15 * *", "0 0 13 * FRI", "30 12 * FEB,AUG SUN", "0 0 29 2 *"]
             .filter { (try? CronSchedule($0)) != nil }
         let durations = ["1m", "45m", "3h", "26h", "90s"]
@@ -285,19 +286,5 @@ import Testing
         let v = [Self.allDay, Self.night, other].verdict(app: "guestbook", namespace: "apps", cluster: "prod", at: Self.at("2025-03-10T23:00:00Z"))
         #expect(v.matchingWindows == [Self.allDay, Self.night])
         #expect(v.activeWindows == [Self.allDay, Self.night])
-    }
-}
-
-/// SplitMix64: a small deterministic generator for the randomised comparisons and the frame
-/// fuzzer, so every run sees the same inputs.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -3,6 +3,7 @@ import Foundation
 import HawserProtocol
 import HubCore
 import Synchronization
+import SeededRandom
 import Testing
 
 /// Property-based fuzzing of the hub's frame handlers (the frame decoder has its own, in
@@ -12,18 +13,6 @@ import Testing
 /// `ProtocolError`, never crashes or hangs, a status never lands on another cluster's app, and
 /// the hub still serves afterwards.
 @Suite struct HandlerFuzzTests {
-    /// A seeded generator (SplitMix64), so a failure can be replayed.
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Records frames the hub sends, keeping only the last few (bounded memory).
     actor Sink: AgentSession {
         nonisolated let clusterId: String
@@ -43,9 +32,9 @@ import Testing
         _ = try await h.hub.createApp(AppSpec(name: "theirs", repoURL: repo.path, path: "app", cluster: "bystander", namespace: "default"))
         let cluster = try #require(try await h.hub.store.cluster(id: try mine.identity().clusterId))
         let otherId = try theirs.identity().clusterId
-        var rng = Seeded(state: 0x5EED_F00D)
+        var rng = SplitMix64(seed: 0x5EED_F00D)
 
-        func text(_ r: inout Seeded) -> String {
+        func text(_ r: inout SplitMix64) -> String {
             switch Int.random(in: 0..<8, using: &r) {
             case 0: return ""
             case 1: return "mine"
@@ -57,7 +46,7 @@ import Testing
             default: return "app-\(Int.random(in: 0...99, using: &r))"
             }
         }
-        func seq(_ r: inout Seeded) -> UInt64? {
+        func seq(_ r: inout SplitMix64) -> UInt64? {
             switch Int.random(in: 0..<6, using: &r) {
             case 0: return nil
             case 1: return 0
@@ -66,11 +55,11 @@ import Testing
             default: return UInt64.random(in: 1...10_000, using: &r)
             }
         }
-        func date(_ r: inout Seeded) -> Date {
+        func date(_ r: inout SplitMix64) -> Date {
             [Date(timeIntervalSince1970: 0), Date.distantFuture, Date.distantPast, Date(timeIntervalSince1970: Double.random(in: 0...4e9, using: &r))]
                 .randomElement(using: &r)!
         }
-        func status(_ r: inout Seeded) -> AppStatusReport {
+        func status(_ r: inout SplitMix64) -> AppStatusReport {
             let op: OperationState? = Bool.random(using: &r) ? nil : OperationState(
                 phase: [.running, .succeeded, .failed, .error].randomElement(using: &r)!, message: text(&r), revision: text(&r),
                 startedAt: date(&r), finishedAt: Bool.random(using: &r) ? nil : date(&r), retryCount: Int.random(in: -5...Int.max, using: &r),
@@ -91,7 +80,7 @@ import Testing
                 conditions: (0..<Int.random(in: 0...2, using: &r)).map { _ in AppCondition(type: text(&r), message: text(&r)) },
                 operationPhase: op?.phase, message: Bool.random(using: &r) ? nil : text(&r), operation: op, streamSeq: seq(&r))
         }
-        func hello(_ r: inout Seeded) -> Hello {
+        func hello(_ r: inout SplitMix64) -> Hello {
             var applied: [String: AppliedRevision] = [:]
             for _ in 0..<Int.random(in: 0...3, using: &r) {
                 applied[text(&r)] = AppliedRevision(revision: text(&r), generation: Int.random(in: Int.min...Int.max, using: &r), bundle: Bool.random(using: &r) ? nil : text(&r))

@@ -46,6 +46,9 @@ import X509
         try await eventually("hub knows the renewed certificate") {
             try await h.hub.cluster(named: "renewer").certificateNotAfter.map { abs($0.timeIntervalSince(renewed.notValidAfter)) < 1 } ?? false
         }
+        // The agent stops first: a second connection for its cluster would replace the agent's,
+        // and the agent's redial would replace it in turn (possibly before its welcome).
+        await agent.stop()
         let channel = try await HubDialer.dial(try HubEndpoint(h.agentAddress), credentials: try state.credentials())
         let welcomed: Bool = try await channel.executeThenClose { inbound, outbound in
             try await outbound.write(.hello(Hello(protocolVersions: [1], agentVersion: "test", clusterId: try state.identity().clusterId, kubernetesVersion: nil, lastApplied: [:])))

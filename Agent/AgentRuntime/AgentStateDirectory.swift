@@ -36,10 +36,37 @@ public struct AgentStateDirectory: Sendable {
             public var seq: UInt64
         }
         public var commandStream: String?
+        /// The highest command position handled (for `hello`).
         public var commandSeq: UInt64 = 0
+        /// The positions of the last commands handled: commands may arrive out of order (two
+        /// issued at once, or one resent after a reconnect), so a resend is recognised by its
+        /// position, not by being below the highest.
+        public var handledCommands: [UInt64] = []
         public var pendingSyncs: [String: SyncRequest] = [:]
         public var running: [String: OperationState] = [:]
         public init() {}
+
+        public init(from decoder: Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            commandStream = try c.decodeIfPresent(String.self, forKey: .commandStream)
+            commandSeq = try c.decodeIfPresent(UInt64.self, forKey: .commandSeq) ?? 0
+            handledCommands = try c.decodeIfPresent([UInt64].self, forKey: .handledCommands) ?? []
+            pendingSyncs = try c.decodeIfPresent([String: SyncRequest].self, forKey: .pendingSyncs) ?? [:]
+            running = try c.decodeIfPresent([String: OperationState].self, forKey: .running) ?? [:]
+        }
+
+        public static let remembered = 512
+
+        /// Whether the command at `seq` was handled already; records it otherwise.
+        public mutating func firstTime(_ seq: UInt64) -> Bool {
+            if handledCommands.contains(seq) { return false }
+            // Older than everything remembered, with the memory full: handled long ago.
+            if handledCommands.count >= Self.remembered, let oldest = handledCommands.min(), seq < oldest { return false }
+            handledCommands.append(seq)
+            if handledCommands.count > Self.remembered { handledCommands.removeFirst(handledCommands.count - Self.remembered) }
+            commandSeq = max(commandSeq, seq)
+            return true
+        }
     }
 
     func loadProgress() -> Progress {

@@ -122,6 +122,7 @@ public actor Reconciler {
         guard let stream, stream != progress.commandStream else { return }
         progress.commandStream = stream
         progress.commandSeq = 0
+        progress.handledCommands = []
         saveProgress()
     }
 
@@ -220,16 +221,15 @@ public actor Reconciler {
         }
     }
 
-    /// Handles a command once: one at or below the last handled position of the hub's command
-    /// stream is a resend (the acknowledgement was lost) and is ignored. A sync is recorded on
-    /// disk before this returns, and so before the link acknowledges it.
+    /// Handles a command once: a position of the hub's command stream handled before is a
+    /// resend (its acknowledgement was lost) and is ignored. A sync is recorded on disk before
+    /// this returns, and so before the link acknowledges it.
     public func command(_ c: Command) {
         if let seq = c.streamSeq {
-            guard seq > progress.commandSeq else {
+            guard progress.firstTime(seq) else {
                 logger.info("ignoring a command already handled", metadata: ["app": "\(c.appId)", "streamSeq": "\(seq)"])
                 return
             }
-            progress.commandSeq = seq
         }
         defer { saveProgress() }
         guard loops[c.appId] != nil else {

@@ -85,11 +85,16 @@ public final class StatusOutbox: Sendable {
         state.withLock { s in
             let seq = s.queue.append(status)
             if s.queue.droppedTotal != s.lastDropped {
-                logger.error("status queue full: dropped the oldest sync results (the app's status says so)", metadata: ["limit": "\(s.queue.limit)", "droppedTotal": "\(s.queue.droppedTotal)"])
+                // Logged once per hundred: a long outage must not flood the log.
+                if s.queue.droppedTotal / 100 != s.lastDropped / 100 || s.lastDropped == 0 {
+                    logger.error("status queue full: dropped the oldest sync results (the app's status says so)", metadata: ["limit": "\(s.queue.limit)", "droppedTotal": "\(s.queue.droppedTotal)"])
+                }
                 s.lastDropped = s.queue.droppedTotal
-                rewrite(&s)
-            } else if let entry = s.queue.entries.last, entry.seq == seq {
-                write(&s, Line(seq: seq, status: entry.status))
+            }
+            // Appended as given: replaying the file applies the same compaction and limit, so
+            // the queue read back is this one (drops included) without rewriting it per drop.
+            if let entry = s.queue.entries.last, entry.seq == seq {
+                write(&s, Line(seq: seq, status: status))
             }
         }
         wake()

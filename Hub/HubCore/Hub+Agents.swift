@@ -59,16 +59,15 @@ extension Hub {
             await sessions.released(appId: gone, clusterId: cluster.id)
             catchUp.append(.unassign(Unassign(appId: gone, cascade: cascade)))
         }
-        let commandStream = (try? await store.commandStreamID()) ?? ""
-        catchUp += await pendingCommandFrames(cluster: cluster, hello: hello, stream: commandStream)
+        catchUp += await pendingCommandFrames(cluster: cluster, hello: hello)
         var statusSeq: UInt64?
-        if let stream = hello.statusStream {
-            do {
-                statusSeq = try await store.statusStreamPosition(clusterId: cluster.id, stream: stream)
-            } catch {
-                _ = await sessions.remove(clusterId: cluster.id, token: token)
-                throw ProtocolError(.internal, "the hub cannot read its store (\(error)); retry later")
-            }
+        let commandStream: String
+        do {
+            commandStream = try await store.commandStreamID()
+            if let stream = hello.statusStream { statusSeq = try await store.statusStreamPosition(clusterId: cluster.id, stream: stream) }
+        } catch {
+            _ = await sessions.remove(clusterId: cluster.id, token: token)
+            throw ProtocolError(.internal, "the hub cannot read its store (\(error)); retry later")
         }
         logger.notice("agent connected", metadata: ["cluster": "\(cluster.name)", "peer": "\(peer)", "agent": "\(hello.agentVersion)", "catchUp": "\(catchUp.count)"])
         await audit(Principal(name: "agent:\(cluster.name)"), "connect", "clusters", cluster.name, outcome: "succeeded",
@@ -136,9 +135,12 @@ extension Hub {
     /// (the agent had not seen the `ack`) is recognised and has no effect twice: no second
     /// history entry, audit entry or notification.
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        let app = await connection.records.record(report.appId, at: .now) { await record(wireID: report.appId, cluster: connection.cluster.name) }  // nil: deleted meanwhile
-        if let app, app.cluster != connection.cluster.name {
-            throw ProtocolError(.clusterMismatch, "status for application \(report.appId), which is not assigned to this cluster")
+        var app = await connection.records.record(report.appId, at: .now) { await record(wireID: report.appId, cluster: connection.cluster.name) }  // nil: deleted meanwhile
+        if let found = app, found.cluster != connection.cluster.name {
+            // Never stored on another cluster's app. Not fatal either: a status queued on the
+            // agent before its app was deleted and re-created elsewhere must not stop it.
+            logger.warning("ignoring a status for an application of another cluster", metadata: ["cluster": "\(connection.cluster.name)", "app": "\(report.appId)"])
+            app = nil
         }
         let status = app.map { app in
             AppStatusRecord(

@@ -21,8 +21,7 @@ extension Hub {
         guard cluster.state != .revoked else {
             throw HubError(.conflict, "cluster \"\(cluster.name)\" is revoked; its agent can no longer receive commands (register it again with `hawser cluster add`)")
         }
-        let session = await sessions.session(for: cluster.id)
-        if session == nil, let waiting = try await store.commands(app: app.name, limit: 20)
+        if await sessions.session(for: cluster.id) == nil, let waiting = try await store.commands(app: app.name, limit: 20)
             .first(where: { $0.state == .pending && $0.action == action.rawValue && $0.clusterId == cluster.id }) {
             return .queued(expiresAt: waiting.expiresAt)
         }
@@ -30,7 +29,9 @@ extension Hub {
         let record = try await store.addCommand(CommandRecord(
             clusterId: cluster.id, appName: app.name, wireID: app.wireID, action: action.rawValue, initiatedBy: by,
             issuedAt: issued, expiresAt: issued.addingTimeInterval(configuration.commandTTL.seconds)))
-        guard let session else {
+        // Looked up after the command is stored: an agent that connects meanwhile either is
+        // seen here or reads the command with its catch-up (or both: it handles it once).
+        guard let session = await sessions.session(for: cluster.id) else {
             logger.info("command queued for a disconnected agent", metadata: ["app": "\(app.name)", "cluster": "\(cluster.name)", "action": "\(action.rawValue)"])
             await publishApp(app.name)
             return .queued(expiresAt: record.expiresAt)
@@ -46,27 +47,23 @@ extension Hub {
                 streamSeq: r.id.map { UInt64($0) }, issuedAt: r.issuedAt, expiresAt: r.expiresAt)
     }
 
-    /// Commands to send after `welcome`: every unacknowledged one that has not expired, minus
-    /// those the agent says it handled (when it names this store's stream). An agent that does
-    /// not acknowledge commands (older than streams) gets each once.
-    func pendingCommandFrames(cluster: ClusterRecord, hello: Hello, stream: String) async -> [Frame] {
+    /// Commands to send after `welcome`: every unacknowledged one that has not expired. The
+    /// agent acknowledges again any it handled before (their acknowledgement was lost). An
+    /// agent that does not acknowledge commands (older than streams) gets each once.
+    func pendingCommandFrames(cluster: ClusterRecord, hello: Hello) async -> [Frame] {
         // Expired ones stay for the sweeper (`CommandExpiry`) to record; they are not sent.
         let at = now()
-        var pending = ((try? await store.pendingCommands(clusterId: cluster.id)) ?? []).filter { $0.expiresAt > at }
-        if hello.commandStream == stream, let handled = hello.commandSeq, handled > 0 {
-            try? await store.settleCommands(clusterId: cluster.id, through: Int64(clamping: handled), at: at)
-            pending.removeAll { ($0.id ?? 0) <= Int64(clamping: handled) }
-        }
-        if hello.statusStream == nil, let last = pending.last?.id {
-            try? await store.settleCommands(clusterId: cluster.id, through: last, at: at)
+        let pending = ((try? await store.pendingCommands(clusterId: cluster.id)) ?? []).filter { $0.expiresAt > at }
+        if hello.statusStream == nil {
+            for c in pending { if let id = c.id { try? await store.settleCommand(clusterId: cluster.id, id: id, at: at) } }
         }
         return pending.map { .command(Self.commandFrame($0)) }
     }
 
-    /// The agent handled every command up to `streamSeq`.
-    public func commandsAcknowledged(_ connection: Connection, through streamSeq: UInt64) async {
+    /// The agent handled the command at `streamSeq` (now, or before: a resend).
+    public func commandAcknowledged(_ connection: Connection, streamSeq: UInt64) async {
         do {
-            try await store.settleCommands(clusterId: connection.cluster.id, through: Int64(clamping: streamSeq), at: now())
+            try await store.settleCommand(clusterId: connection.cluster.id, id: Int64(clamping: streamSeq), at: now())
         } catch {
             logger.error("cannot record command acknowledgements", metadata: ["cluster": "\(connection.cluster.name)", "error": "\(error)"])
         }

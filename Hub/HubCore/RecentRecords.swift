@@ -13,7 +13,8 @@ final class RecentRecords: Sendable {
     func record(_ wireID: String, at now: ContinuousClock.Instant, lookup: () async -> AppRecord?) async -> AppRecord? {
         if let hit = entries.withLock({ $0[wireID] }), now - hit.at < Self.lifetime { return hit.record }
         let found = await lookup()
-        entries.withLock { $0[wireID] = (found, now) }
+        // A miss is not remembered: the app may be created (again) a moment later.
+        if found != nil { entries.withLock { $0[wireID] = (found, now) } }
         return found
     }
 }

@@ -118,7 +118,7 @@ struct AgentConnectionHandler {
                 try await outbound.write(.certificate(issued))
                 logger.info("agent certificate renewed")
             case .ack(let ack):
-                if let through = ack.streamSeq { await hub.commandsAcknowledged(connection, through: through) }
+                if let through = ack.streamSeq { await hub.commandAcknowledged(connection, streamSeq: through) }
             case .bye(let bye):
                 logger.info("agent said bye", metadata: ["reason": "\(bye.reason)"])
                 return
@@ -181,16 +181,24 @@ actor GatewaySession: AgentSession {
             held.append(frame)
             return
         }
+        // Replaced where it stands, not moved to the end: a sync queued after an assignment
+        // must still reach the agent after that app's (now newer) desired state.
         if let key = Self.coalescingKey(frame), let i = queue.firstIndex(where: { Self.coalescingKey($0) == key }) {
-            queue.remove(at: i)
+            queue[i] = frame
             coalesced += 1
+            return
         }
         queue.append(frame)
         if queue.count > limit {
             closed = true
             queue = []
-            try? await outbound.write(.error(ProtocolError(.internal, "this agent reads too slowly: more than \(limit) frames are waiting for it; reconnect to resume from the current state")))
-            try? await channel.close()
+            // Not awaited: the link is congested, and the caller (a fan-out) must not wait on it.
+            let (outbound, channel, limit) = (outbound, channel, limit)
+            Task {
+                try? await outbound.write(.error(ProtocolError(.internal, "this agent reads too slowly: more than \(limit) frames are waiting for it; reconnect to resume from the current state")))
+                try? await channel.close()
+            }
+            Task { try? await Task.sleep(for: .seconds(5)); try? await channel.close() }
             return
         }
         guard !writing else { return }

@@ -64,7 +64,17 @@ final class GroupCommit: Sendable {
             }
             guard !batch.isEmpty else { return }
             do {
-                let outcomes = try await pool.write { db in batch.map { $0.run(db) } }
+                let outcomes = try await pool.write { db in
+                    var tells: [@Sendable () -> Void] = []
+                    for job in batch {
+                        // SQLite abandoned the shared transaction (disk full, I/O error): a
+                        // savepoint now would open a transaction of its own. Stop; each write
+                        // runs again alone below.
+                        guard db.isInsideTransaction else { throw GroupCommitAbandoned() }
+                        tells.append(job.run(db))
+                    }
+                    return tells
+                }
                 for tell in outcomes { tell() }
             } catch {
                 // The shared transaction failed (a full disk can make SQLite abandon all of
@@ -80,3 +90,6 @@ final class GroupCommit: Sendable {
         }
     }
 }
+
+/// The shared transaction of a batch ended under it (SQLite rolled it back).
+struct GroupCommitAbandoned: Error {}

@@ -145,8 +145,8 @@ public protocol HubStore: Sendable {
     func addCommand(_ c: CommandRecord) async throws -> CommandRecord
     /// The cluster's unacknowledged commands, oldest first.
     func pendingCommands(clusterId: String) async throws -> [CommandRecord]
-    /// The agent acknowledged every command up to `id`.
-    func settleCommands(clusterId: String, through id: Int64, at: Date) async throws
+    /// The agent acknowledged the command `id` (a pending one becomes delivered).
+    func settleCommand(clusterId: String, id: Int64, at: Date) async throws
     /// Marks pending commands past their expiry as expired and returns them; forgets settled
     /// commands older than `forgetSettledBefore`.
     func expireCommands(now: Date, forgetSettledBefore: Date) async throws -> [CommandRecord]

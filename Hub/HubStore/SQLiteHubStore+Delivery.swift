@@ -111,9 +111,9 @@ extension SQLiteHubStore {
         }
     }
 
-    public func settleCommands(clusterId: String, through id: Int64, at: Date) async throws {
+    public func settleCommand(clusterId: String, id: Int64, at: Date) async throws {
         try await write { db in
-            try db.execute(sql: "UPDATE agent_command SET state = 'delivered', settled_at = ? WHERE cluster_id = ? AND state = 'pending' AND id <= ?",
+            try db.execute(sql: "UPDATE agent_command SET state = 'delivered', settled_at = ? WHERE cluster_id = ? AND state = 'pending' AND id = ?",
                            arguments: [at.unixSeconds, clusterId, id])
         }
     }

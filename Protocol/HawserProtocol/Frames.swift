@@ -265,8 +265,9 @@ public struct AppStatusReport: Codable, Sendable, Hashable {
 public struct Ack: Codable, Sendable, Hashable {
     /// The peer's `seq` being acknowledged.
     public var ackSeq: UInt64
-    /// Cumulative: every message of the peer's stream up to this `streamSeq` is stored (hub:
-    /// statuses) or handled (agent: commands), and is never needed again.
+    /// From the hub: cumulative, every status of the agent's stream up to this `streamSeq` is
+    /// stored. From the agent: the position of the one command it handled (commands may
+    /// arrive out of order, so theirs are not cumulative).
     public var streamSeq: UInt64?
     public init(ackSeq: UInt64, streamSeq: UInt64? = nil) {
         self.ackSeq = ackSeq

@@ -76,7 +76,8 @@ import Testing
         #expect(try await store.pendingCommands(clusterId: cluster.id).map(\.id) == [a.id, b.id])
         let expired = try await store.expireCommands(now: t0.addingTimeInterval(61), forgetSettledBefore: t0.addingTimeInterval(-86400))
         #expect(expired.map(\.id) == [a.id] && expired.first?.state == .expired)
-        try await store.settleCommands(clusterId: cluster.id, through: try #require(b.id), at: t0.addingTimeInterval(62))
+        try await store.settleCommand(clusterId: cluster.id, id: try #require(b.id), at: t0.addingTimeInterval(62))
+        try await store.settleCommand(clusterId: cluster.id, id: try #require(a.id), at: t0.addingTimeInterval(63))  // expired stays expired
         #expect(try await store.pendingCommands(clusterId: cluster.id).isEmpty)
         #expect(try await store.commands(app: "web", limit: 5).map(\.state) == [.delivered, .expired])
         // Settled commands are forgotten after a while.

@@ -199,6 +199,21 @@ import SystemPackage
         #expect(history.last?.0 == "Succeeded", "\(history)")
     }
 
+    /// Two commands issued at once can arrive in either order, and a resent one after others:
+    /// each runs once, and none is mistaken for a resend.
+    @Test func commandsAreRecognisedByPositionNotByOrder() {
+        var progress = AgentStateDirectory.Progress()
+        let eleven = progress.firstTime(11), ten = progress.firstTime(10)
+        #expect(eleven && ten, "10 after 11 is new, not a resend")
+        let tenAgain = progress.firstTime(10), elevenAgain = progress.firstTime(11)
+        #expect(!tenAgain && !elevenAgain, "a resend is recognised")
+        for id in UInt64(100)..<UInt64(100 + AgentStateDirectory.Progress.remembered) { _ = progress.firstTime(id) }
+        let ancient = progress.firstTime(12)
+        #expect(!ancient, "older than everything remembered: handled long ago")
+        let fresh = progress.firstTime(5000)
+        #expect(fresh && progress.commandSeq == 5000)
+    }
+
     @Test func theStatusQueueSurvivesRestartsAndLinesCutShortByACrash() throws {
         let path = tempDirectory("outbox") + "/outbox.ndjson"
         var logger = Logger(label: "test.outbox")

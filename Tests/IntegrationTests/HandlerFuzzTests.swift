@@ -105,7 +105,7 @@ import Testing
                 case 0..<55:
                     try await h.hub.statusReported(connection, status(&rng))
                 case 55..<70:
-                    await h.hub.commandsAcknowledged(connection, through: seq(&rng) ?? 0)
+                    await h.hub.commandAcknowledged(connection, streamSeq: seq(&rng) ?? 0)
                 case 70..<80:
                     await h.hub.bundleMissing(connection, appId: text(&rng))
                 case 80..<88:

@@ -139,7 +139,7 @@ extension Hub {
         if let found = app, found.cluster != connection.cluster.name {
             // Never stored on another cluster's app. Not fatal either: a status queued on the
             // agent before its app was deleted and re-created elsewhere must not stop it.
-            logger.warning("ignoring a status for an application of another cluster", metadata: ["cluster": "\(connection.cluster.name)", "app": "\(report.appId)"])
+            logger.info("ignoring a status for an application of another cluster", metadata: ["cluster": "\(connection.cluster.name)", "app": "\(report.appId)"])
             app = nil
         }
         let status = app.map { app in

@@ -11,9 +11,6 @@ actor StatusIngest {
     private var writing = false
     let store: any HubStore
     let maximumBatch: Int
-    /// Statuses stored and resends recognised, since start (metrics).
-    private(set) var stored = 0
-    private(set) var duplicates = 0
 
     init(store: any HubStore, maximumBatch: Int = 2000) {
         self.store = store
@@ -36,14 +33,7 @@ actor StatusIngest {
             queue.removeFirst(batch.count)
             do {
                 let outcomes = try await store.saveStatuses(batch.map(\.0))
-                for (item, outcome) in zip(batch, outcomes) {
-                    switch outcome {
-                    case .stored: stored += 1
-                    case .duplicate: duplicates += 1
-                    case .skipped: break
-                    }
-                    item.1.resume(returning: outcome)
-                }
+                for (item, outcome) in zip(batch, outcomes) { item.1.resume(returning: outcome) }
             } catch {
                 for item in batch { item.1.resume(throwing: error) }
             }

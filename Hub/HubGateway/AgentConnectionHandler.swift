@@ -165,8 +165,6 @@ actor GatewaySession: AgentSession {
     private var active = false
     private var writing = false
     private var closed = false
-    /// Frames replaced by newer ones before they were written (metrics, tests).
-    private(set) var coalesced = 0
 
     init(clusterId: String, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel, limit: Int = 10_000) {
         self.clusterId = clusterId
@@ -185,7 +183,6 @@ actor GatewaySession: AgentSession {
         // must still reach the agent after that app's (now newer) desired state.
         if let key = Self.coalescingKey(frame), let i = queue.firstIndex(where: { Self.coalescingKey($0) == key }) {
             queue[i] = frame
-            coalesced += 1
             return
         }
         queue.append(frame)

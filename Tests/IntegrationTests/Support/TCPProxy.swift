@@ -5,15 +5,14 @@ import Glibc
 #endif
 
 /// A TCP proxy on loopback between an agent and the hub that the test can break: `cut()`
-/// resets every connection (a crashed router), `stall` stops forwarding while keeping the
-/// sockets open (a partition, or a half-open connection: neither side learns anything), and
-/// `bytesPerSecond` throttles what reaches the agent (a slow reader). Blocking sockets on
-/// its own threads, never on Swift concurrency's cooperative pool.
+/// resets every connection (a crashed router), and `stall` stops forwarding while keeping the
+/// sockets open (a partition, or a half-open connection: neither side learns anything).
+/// Blocking sockets on its own threads, never on Swift concurrency's cooperative pool.
 final class TCPProxy: @unchecked Sendable {
     let port: Int
     private let upstreamPort: Int
     private let listener: Int32
-    private let state = Mutex<(connections: [Int32], stalled: Bool, stalledTowardsHub: Bool, bytesPerSecond: Int?, closed: Bool, accepted: Int)>(([], false, false, nil, false, 0))
+    private let state = Mutex<(connections: [Int32], stalled: Bool, stalledTowardsHub: Bool, closed: Bool, accepted: Int)>(([], false, false, false, 0))
 
     init(to upstreamPort: Int) throws {
         self.upstreamPort = upstreamPort
@@ -43,9 +42,6 @@ final class TCPProxy: @unchecked Sendable {
     /// Stops forwarding from the agent to the hub only: the agent hears the hub, the hub hears
     /// nothing (its acknowledgements and statuses are lost with the connection).
     func stallTowardsHub(_ on: Bool) { state.withLock { $0.stalledTowardsHub = on } }
-
-    /// Limits what is forwarded towards the agent; nil: unlimited.
-    func throttle(bytesPerSecond: Int?) { state.withLock { $0.bytesPerSecond = bytesPerSecond } }
 
     /// Resets every open connection (SO_LINGER 0: the peers see ECONNRESET).
     func cut() {
@@ -99,9 +95,7 @@ final class TCPProxy: @unchecked Sendable {
         func held() -> Bool { state.withLock { ($0.stalled || (!towardsAgent && $0.stalledTowardsHub)) && !$0.closed } }
         while true {
             while held() { usleep(20_000) }
-            let limit = towardsAgent ? state.withLock({ $0.bytesPerSecond }) : nil
-            let chunk = limit.map { max(1, min(buffer.count, $0 / 20)) } ?? buffer.count
-            let n = read(source, &buffer, chunk)
+            let n = read(source, &buffer, buffer.count)
             if n <= 0 { return }
             while held() { usleep(20_000) }
             var sent = 0
@@ -110,7 +104,6 @@ final class TCPProxy: @unchecked Sendable {
                 if m <= 0 { return }
                 sent += m
             }
-            if limit != nil { usleep(50_000) }  // chunk = limit / 20 per 50 ms
         }
     }
 

@@ -157,8 +157,9 @@ extension Hub {
         let recordedOperation: Bool
         do {
             if let stream = connection.statusStream, let seq = report.streamSeq {
-                let outcome = try await statusIngest.submit(StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status,
-                                                                           operationRecords: records))
+                // The store commits statuses arriving together in one transaction (group commit).
+                let delivery = StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status, operationRecords: records)
+                guard let outcome = try await store.saveStatuses([delivery]).first else { return }
                 metrics.statusDelivered(outcome)
                 guard case .stored(let p, let recorded) = outcome else { return }
                 previous = p

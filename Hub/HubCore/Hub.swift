@@ -41,8 +41,6 @@ public final class Hub: Sendable {
     let anonymousAudits = AnonymousAuditLimiter()
     let appEvents = AppEventHub()
     let statusCountsCache = StatusCountsCache()
-    /// Statuses from agent streams, written in groups.
-    let statusIngest: StatusIngest
     /// Prometheus metrics (`GET /metrics`).
     public let metrics: HubMetrics
 
@@ -69,7 +67,6 @@ public final class Hub: Sendable {
         self.rbac = RBACState(configuration: rbac)
         self.configuration = configuration
         self.store = store
-        self.statusIngest = StatusIngest(store: store)
         self.authority = authority
         self.renderer = AppRenderer(
             threadPool: threadPool, tools: ToolRunner(searchPath: configuration.toolSearchPath, limits: configuration.renderLimits),

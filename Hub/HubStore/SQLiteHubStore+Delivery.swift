@@ -12,10 +12,10 @@ extension SQLiteHubStore {
         }
     }
 
-    /// One transaction for the whole batch (group commit: thousands of statuses a second cost
-    /// a few fsyncs, not thousands). Each position is checked against the stream's stored one
-    /// inside that transaction, so two connections of one agent racing cannot apply a status
-    /// twice.
+    /// One write for the whole batch, which `GroupCommit` commits together with the statuses
+    /// other agents report meanwhile (thousands a second cost a few fsyncs, not thousands).
+    /// Each position is checked against the stream's stored one inside that transaction, so two
+    /// connections of one agent racing cannot apply a status twice.
     public func saveStatuses(_ items: [StatusDelivery]) async throws -> [StatusDeliveryOutcome] {
         guard !items.isEmpty else { return [] }
         return try await write { db in

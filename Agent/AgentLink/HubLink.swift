@@ -137,6 +137,15 @@ public final class HubLink: Sendable {
             let sender = FrameSender(outbound: outbound)
             await delegate.connected(welcome, sender: sender)
 
+            // Pings, pongs and command acks are queued, not written here: this read loop must
+            // keep reading while the hub is slow to read what we send (see OutboundFrameQueue).
+            let control = OutboundFrameQueue(outbound: outbound) { frame in
+                switch frame {
+                case .ping: "ping"
+                case .pong: "pong"
+                default: nil  // command acks are one per command, not cumulative
+                }
+            }
             let interval = Duration.seconds(welcome.heartbeatSeconds)
             let lastReceived = Mutex(ContinuousClock.now)
             let raw = channel.channel
@@ -150,21 +159,21 @@ public final class HubLink: Sendable {
                         try? await raw.close()
                         return
                     }
-                    try? await outbound.write(.ping(Ping(sentAt: Date())))
+                    await control.send(.ping(Ping(sentAt: Date())))
                 }
             }
             defer { heartbeat.cancel() }
             while let envelope = try await frames.next() {
                 lastReceived.withLock { $0 = .now }
                 switch envelope.frame {
-                case .ping(let p): try await outbound.write(.pong(p))
+                case .ping(let p): await control.send(.pong(p))
                 case .pong: break
                 case .command(let c):
                     // Acknowledged once the delegate has handled it (recorded it on disk), so a
                     // crash before that means the hub sends it again.
                     await delegate.received(envelope.frame)
                     if let streamSeq = c.streamSeq {
-                        try await outbound.write(.ack(Ack(ackSeq: envelope.seq, streamSeq: streamSeq)))
+                        await control.send(.ack(Ack(ackSeq: envelope.seq, streamSeq: streamSeq)))
                     }
                 case .bye(let b):
                     logger.info("hub said bye: \(b.reason)")

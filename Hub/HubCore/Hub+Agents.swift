@@ -128,67 +128,111 @@ extension Hub {
         }
     }
 
-    /// Records an agent's status report. An agent only reports on its own cluster's apps;
-    /// anything else is refused (a certificate never speaks for another cluster).
-    ///
-    /// A status at a position of the agent's stream is stored once: a resend after a reconnect
-    /// (the agent had not seen the `ack`) is recognised and has no effect twice: no second
-    /// history entry, audit entry or notification.
+    /// Records an agent's status report (see `statusesReported`).
     public func statusReported(_ connection: Connection, _ report: AppStatusReport) async throws(ProtocolError) {
-        var app = await connection.records.record(report.appId, at: .now) { await record(wireID: report.appId, cluster: connection.cluster.name) }  // nil: deleted meanwhile
+        try await statusesReported(connection, [report])
+    }
+
+    /// Records status reports of one agent, in the order it sent them. An agent only reports
+    /// on its own cluster's apps; anything else is refused (a certificate never speaks for
+    /// another cluster).
+    ///
+    /// The statuses of a stream go to the store in one write: the gateway hands over everything
+    /// one connection has sent meanwhile, so a busy agent costs one savepoint and one `ack` per
+    /// batch, not per status. A status at a position of the agent's stream is stored once: a
+    /// resend after a reconnect (the agent had not seen the `ack`) is recognised and has no
+    /// effect twice: no second history entry, audit entry or notification.
+    public func statusesReported(_ connection: Connection, _ reports: [AppStatusReport]) async throws(ProtocolError) {
+        var streamed: [(report: AppStatusReport, app: AppRecord?, delivery: StatusDelivery)] = []
+        for report in reports {
+            let app = await statusApp(connection, report)
+            if let stream = connection.statusStream, let seq = report.streamSeq {
+                let (status, records) = await statusRecords(connection, report, app)
+                streamed.append((report, app, StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status, operationRecords: records)))
+            } else {
+                // Order is kept: what was streamed before this report is stored first.
+                try await storeStreamed(connection, streamed)
+                streamed = []
+                try await storeUnstreamed(connection, report, app)
+            }
+        }
+        try await storeStreamed(connection, streamed)
+    }
+
+    /// The record a status is about; nil when it is gone or belongs to another cluster.
+    private func statusApp(_ connection: Connection, _ report: AppStatusReport) async -> AppRecord? {
+        let app = await connection.records.record(report.appId, at: .now) { await record(wireID: report.appId, cluster: connection.cluster.name) }  // nil: deleted meanwhile
         if let found = app, found.cluster != connection.cluster.name {
             // Never stored on another cluster's app. Not fatal either: a status queued on the
             // agent before its app was deleted and re-created elsewhere must not stop it.
             logger.info("ignoring a status for an application of another cluster", metadata: ["cluster": "\(connection.cluster.name)", "app": "\(report.appId)"])
-            app = nil
+            return nil
         }
-        let status = app.map { app in
-            AppStatusRecord(
-                appName: app.name, clusterId: connection.cluster.id, revision: report.observedRevision,
-                observedGeneration: report.observedGeneration,
-                sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
-                conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
-                operation: report.operation, reportedAt: now())
+        return app
+    }
+
+    private func statusRecords(_ connection: Connection, _ report: AppStatusReport, _ app: AppRecord?) async -> (AppStatusRecord?, OperationRecords?) {
+        guard let app else { return (nil, nil) }
+        let status = AppStatusRecord(
+            appName: app.name, clusterId: connection.cluster.id, revision: report.observedRevision,
+            observedGeneration: report.observedGeneration,
+            sync: report.sync.rawValue, health: report.health.rawValue, resources: report.resources,
+            conditions: report.conditions, message: report.message, operationPhase: report.operationPhase?.rawValue,
+            operation: report.operation, reportedAt: now())
+        guard let op = report.finishedOperation else { return (status, nil) }
+        return (status, await deploymentRecords(app, cluster: connection.cluster.name, op))
+    }
+
+    /// One store write for the batch (the store's group commit shares its transaction with
+    /// other agents' batches); then what each stored status sets off.
+    private func storeStreamed(_ connection: Connection, _ batch: [(report: AppStatusReport, app: AppRecord?, delivery: StatusDelivery)]) async throws(ProtocolError) {
+        guard !batch.isEmpty else { return }
+        let outcomes: [StatusDeliveryOutcome]
+        do { outcomes = try await store.saveStatuses(batch.map(\.delivery)) } catch {
+            metrics.error("status_store")
+            throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
-        let finished = report.operation.flatMap { $0.phase == .running ? nil : $0 }
-        var records: OperationRecords?
-        if let app, let op = finished { records = await deploymentRecords(app, cluster: connection.cluster.name, op) }
+        metrics.statusesDelivered(outcomes)
+        var published: Set<String> = []
+        for (item, outcome) in zip(batch, outcomes) {
+            guard case .stored(let previous, let recorded) = outcome, let app = item.app else { continue }
+            if published.insert(app.name).inserted { await publishApp(app.name) }
+            statusStored(connection, item.report, app, previous: previous, recordedOperation: recorded)
+        }
+    }
+
+    /// An agent without a stream: at most once, as before streams.
+    private func storeUnstreamed(_ connection: Connection, _ report: AppStatusReport, _ app: AppRecord?) async throws(ProtocolError) {
+        let (status, records) = await statusRecords(connection, report, app)
+        guard let app, let status else { return }
         let previous: PreviousStatus?
         let recordedOperation: Bool
         do {
-            if let stream = connection.statusStream, let seq = report.streamSeq {
-                // The store commits statuses arriving together in one transaction (group commit).
-                let delivery = StatusDelivery(clusterId: connection.cluster.id, stream: stream, seq: seq, status: status, operationRecords: records)
-                guard let outcome = try await store.saveStatuses([delivery]).first else { return }
-                metrics.statusDelivered(outcome)
-                guard case .stored(let p, let recorded) = outcome else { return }
-                previous = p
-                recordedOperation = recorded
-            } else {
-                // An agent without a stream: at most once, as before streams.
-                guard let app, let status else { return }
-                previous = (try? await store.statuses(app: app.name))?.first { $0.clusterId == connection.cluster.id }
-                    .map { PreviousStatus(health: $0.health, observedGeneration: $0.observedGeneration, operation: $0.operation) }
-                try await store.saveStatus(status)
-                recordedOperation = records != nil && !(finished?.isSameRun(as: previous?.operation) ?? true)
-                if recordedOperation, let records {
-                    await audit(Principal(name: records.audit.actor), records.audit.action, records.audit.resource, records.audit.object,
-                                outcome: records.audit.outcome, detail: records.audit.detail)
-                    try? await store.addHistory(records.history, keep: records.keep)
-                }
+            previous = (try? await store.statuses(app: app.name))?.first { $0.clusterId == connection.cluster.id }
+                .map { PreviousStatus(health: $0.health, observedGeneration: $0.observedGeneration, operation: $0.operation) }
+            try await store.saveStatus(status)
+            recordedOperation = records != nil && !(report.finishedOperation?.isSameRun(as: previous?.operation) ?? true)
+            if recordedOperation, let records {
+                await audit(Principal(name: records.audit.actor), records.audit.action, records.audit.resource, records.audit.object,
+                            outcome: records.audit.outcome, detail: records.audit.detail)
+                try? await store.addHistory(records.history, keep: records.keep)
             }
         } catch {
             metrics.error("status_store")
             throw ProtocolError(.internal, "the hub could not store the status: \(error)")
         }
-        guard let app else { return }
         await publishApp(app.name)
+        statusStored(connection, report, app, previous: previous, recordedOperation: recordedOperation)
+    }
+
+    /// Rollouts and notifications a newly stored status sets off.
+    private func statusStored(_ connection: Connection, _ report: AppStatusReport, _ app: AppRecord, previous: PreviousStatus?, recordedOperation: Bool) {
         if let parent = app.parent, report.health == .healthy, report.sync == .synced,
            previous?.health != HealthStatusCode.healthy.rawValue || previous?.observedGeneration != report.observedGeneration {
             let hub = self
             Task { await hub.advanceRollout(parent) }
         }
-        if let op = finished, recordedOperation {
+        if let op = report.finishedOperation, recordedOperation {
             notify(op.phase == .succeeded ? "on-deployed" : "on-sync-failed", app, cluster: connection.cluster.name, report, operation: op)
         }
         if report.health == .degraded, previous?.health != HealthStatusCode.degraded.rawValue {
@@ -248,3 +292,8 @@ extension Hub {
     }
 }
 
+
+extension AppStatusReport {
+    /// The sync operation this status finishes, if it carries one that is no longer running.
+    fileprivate var finishedOperation: OperationState? { operation.flatMap { $0.phase == .running ? nil : $0 } }
+}

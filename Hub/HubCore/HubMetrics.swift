@@ -42,14 +42,19 @@ public final class HubMetrics: Sendable {
         registry.counter("hawser_renders_total", [("cache", hit ? "hit" : "miss")]).increment()
     }
 
-    /// A status from an agent's stream: stored, a resend already stored, or about an app gone.
-    func statusDelivered(_ outcome: StatusDeliveryOutcome) {
-        let result = switch outcome {
-        case .stored: "stored"
-        case .duplicate: "duplicate"
-        case .skipped: "skipped"
+    /// Statuses from an agent's stream: stored, resends already stored, or about an app gone.
+    func statusesDelivered(_ outcomes: [StatusDeliveryOutcome]) {
+        var stored = 0, duplicate = 0, skipped = 0
+        for outcome in outcomes {
+            switch outcome {
+            case .stored: stored += 1
+            case .duplicate: duplicate += 1
+            case .skipped: skipped += 1
+            }
         }
-        registry.counter("hawser_agent_statuses_total", [("result", result)]).increment()
+        for (result, n) in [("stored", stored), ("duplicate", duplicate), ("skipped", skipped)] where n > 0 {
+            registry.counter("hawser_agent_statuses_total", [("result", result)]).increment(by: Int64(n))
+        }
     }
 
     /// Something went wrong that an operator may need to look at: `component` says where.

@@ -101,21 +101,28 @@ struct AgentConnectionHandler {
             }
         }
         defer { heartbeat.cancel() }
+        let statuses = StatusIngest(limit: 1024) { reports throws(ProtocolError) in
+            try await hub.statusesReported(connection, reports)
+        } acknowledge: { ack in
+            await session.send(.ack(ack))
+        } fail: { [logger] error in
+            logger.warning("closing agent connection", metadata: ["error": "\(error)"])
+            await session.close(with: error)
+        }
 
         while let envelope = try await frames.next() {
             lastReceived.touch()
             switch envelope.frame {
             case .ping(let p):
-                try await outbound.write(.pong(p))
+                await session.send(.pong(p))
                 await hub.agentHeartbeat(connection)
             case .pong:
                 await hub.agentHeartbeat(connection)
             case .status(let report):
-                try await hub.statusReported(connection, report)
-                try await outbound.write(.ack(Ack(ackSeq: envelope.seq, streamSeq: report.streamSeq)))
+                try await statuses.submit(report, frameSeq: envelope.seq)
             case .renew(let renew):
                 let issued = try await hub.renew(clusterId: cluster.id, csrPEM: renew.csrPEM)
-                try await outbound.write(.certificate(issued))
+                await session.send(.certificate(issued))
                 logger.info("agent certificate renewed")
             case .ack(let ack):
                 if let through = ack.streamSeq { await hub.commandAcknowledged(connection, streamSeq: through) }
@@ -145,25 +152,24 @@ final class LastReceived: Sendable {
 }
 
 /// The domain's handle on this connection. It holds frames back until `activate()`, which the
-/// handler calls once `welcome` and the catch-up are written; after that, frames are queued
-/// and written by one task, so the domain never waits on a slow agent (a fleet's fan-out is not
-/// held up by one congested link).
+/// handler calls once `welcome` and the catch-up are written; after that, frames go to the
+/// connection's `OutboundFrameQueue`, so neither the domain (a fleet's fan-out) nor this
+/// connection's read loop (pongs, acks) ever waits on a slow agent.
 ///
-/// The queue is bounded without dropping anything that matters: an assignment or withdrawal
-/// replaces one still queued for the same app (desired state is level-triggered: only the
-/// latest counts) and a ping replaces a queued ping, so a slow reader costs at most one frame
-/// per app plus commands. Commands are kept (they are on disk too: a connection closed for
-/// falling too far behind gets them again after reconnecting). Past `limit` frames the agent
-/// is told it is too slow and disconnected; it resumes from state.
+/// What coalesces: an assignment or withdrawal replaces one still queued for the same app
+/// (desired state is level-triggered: only the latest counts), and a ping, a pong and the
+/// cumulative status `ack` each replace their queued predecessor, so a slow reader costs at
+/// most one frame per app plus commands. Commands are kept (they are on disk too: a connection
+/// closed for falling too far behind gets them again after reconnecting). Past `limit` frames
+/// the agent is told it is too slow and disconnected; it resumes from state.
 actor GatewaySession: AgentSession {
     nonisolated let clusterId: String
     let outbound: NIOAsyncChannelOutboundWriter<Frame>
     let channel: any Channel
     let limit: Int
+    private let queue: OutboundFrameQueue
     private var held: [Frame] = []
-    private var queue: [Frame] = []
     private var active = false
-    private var writing = false
     private var closed = false
 
     init(clusterId: String, outbound: NIOAsyncChannelOutboundWriter<Frame>, channel: any Channel, limit: Int = 10_000) {
@@ -171,6 +177,7 @@ actor GatewaySession: AgentSession {
         self.outbound = outbound
         self.channel = channel
         self.limit = limit
+        self.queue = OutboundFrameQueue(outbound: outbound, key: Self.coalescingKey)
     }
 
     func send(_ frame: Frame) async {
@@ -179,54 +186,33 @@ actor GatewaySession: AgentSession {
             held.append(frame)
             return
         }
-        // Replaced where it stands, not moved to the end: a sync queued after an assignment
-        // must still reach the agent after that app's (now newer) desired state.
-        if let key = Self.coalescingKey(frame), let i = queue.firstIndex(where: { Self.coalescingKey($0) == key }) {
-            queue[i] = frame
-            return
+        guard await queue.send(frame) > limit else { return }
+        closed = true
+        await queue.discard()
+        // Not awaited: the link is congested, and the caller (a fan-out) must not wait on it.
+        let (outbound, channel, limit) = (outbound, channel, limit)
+        Task {
+            try? await outbound.write(.error(ProtocolError(.internal, "this agent reads too slowly: more than \(limit) frames are waiting for it; reconnect to resume from the current state")))
+            try? await channel.close()
         }
-        queue.append(frame)
-        if queue.count > limit {
-            closed = true
-            queue = []
-            // Not awaited: the link is congested, and the caller (a fan-out) must not wait on it.
-            let (outbound, channel, limit) = (outbound, channel, limit)
-            Task {
-                try? await outbound.write(.error(ProtocolError(.internal, "this agent reads too slowly: more than \(limit) frames are waiting for it; reconnect to resume from the current state")))
-                try? await channel.close()
-            }
-            Task { try? await Task.sleep(for: .seconds(5)); try? await channel.close() }
-            return
-        }
-        guard !writing else { return }
-        writing = true
-        Task { await self.drain() }
+        Task { try? await Task.sleep(for: .seconds(5)); try? await channel.close() }
     }
 
-    /// Writes queued frames in order; the channel's writability suspends it (backpressure).
-    private func drain() async {
-        while !queue.isEmpty && !closed {
-            let next = queue.removeFirst()
-            do { try await outbound.write(next) } catch {
-                closed = true
-                queue = []
-            }
-        }
-        writing = false
-    }
-
-    /// Frames where only the newest matters: per app, the desired state; one ping.
+    /// Frames where only the newest matters: per app, the desired state; one ping, one pong;
+    /// one status `ack` (its `streamSeq` is cumulative).
     static func coalescingKey(_ frame: Frame) -> String? {
         switch frame {
         case .assignment(let a): "app:" + a.appId
         case .unassign(let u): "app:" + u.appId
         case .ping: "ping"
+        case .pong: "pong"
+        case .ack: "ack"
         default: nil
         }
     }
 
     func activate() async {
-        // Frames sent while flushing join the queue, so order is kept without a lock.
+        // Frames sent while flushing join `held`, so order is kept without a lock.
         while !held.isEmpty {
             let frame = held.removeFirst()
             try? await outbound.write(frame)
@@ -235,8 +221,9 @@ actor GatewaySession: AgentSession {
     }
 
     func close(with error: ProtocolError?) async {
-        if let error { try? await outbound.write(.error(error)) }
         closed = true
+        await queue.discard()
+        if let error { try? await outbound.write(.error(error)) }
         try? await channel.close()
     }
 }

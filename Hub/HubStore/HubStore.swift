@@ -140,8 +140,10 @@ public protocol HubStore: Sendable {
     func recordHeartbeats(_ beats: [String: Date]) async throws
     /// This store's command stream id, made once with the store.
     func commandStreamID() async throws -> String
-    /// Returns the record with its id, its position in the command stream. Throws `notFound`
-    /// for an unknown app or cluster.
+    /// Returns the record with its id, its position in the command stream: increasing, and
+    /// at least the microseconds of `issuedAt` since 1970, so positions handed out after a
+    /// restore from a backup are still new to every agent. Throws `notFound` for an unknown
+    /// app or cluster.
     func addCommand(_ c: CommandRecord) async throws -> CommandRecord
     /// The cluster's unacknowledged commands, oldest first.
     func pendingCommands(clusterId: String) async throws -> [CommandRecord]

@@ -89,11 +89,17 @@ extension SQLiteHubStore {
 
     public func addCommand(_ c: CommandRecord) async throws -> CommandRecord {
         try await write { db in
+            // The position: the microsecond it was issued, or one past the last position, if
+            // that is higher. Never the next of a counter: a store restored from a backup
+            // would hand out again positions that agents remember having handled (and skip
+            // those commands); the clock has moved on since the backup was taken.
+            let last = try Int64.fetchOne(db, sql: "SELECT seq FROM sqlite_sequence WHERE name = 'agent_command'") ?? 0
+            let id = max(Int64(c.issuedAt.timeIntervalSince1970 * 1_000_000), last + 1)
             do {
                 try db.execute(sql: """
-                    INSERT INTO agent_command (cluster_id, app_name, wire_id, action, initiated_by, issued_at, expires_at, state, settled_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [c.clusterId, c.appName, c.wireID, c.action, c.initiatedBy, c.issuedAt.unixSeconds, c.expiresAt.unixSeconds,
+                    INSERT INTO agent_command (id, cluster_id, app_name, wire_id, action, initiated_by, issued_at, expires_at, state, settled_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [id, c.clusterId, c.appName, c.wireID, c.action, c.initiatedBy, c.issuedAt.unixSeconds, c.expiresAt.unixSeconds,
                                      c.state.rawValue, c.settledAt?.unixSeconds])
             } catch let error as DatabaseError where error.isForeignKeyViolation {
                 throw StoreError.notFound("application \"\(c.appName)\" or cluster \(c.clusterId) not found")

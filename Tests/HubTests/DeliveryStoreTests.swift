@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import HawserProtocol
 import Testing
 @testable import HubStore
@@ -83,5 +84,29 @@ import Testing
         // Settled commands are forgotten after a while.
         _ = try await store.expireCommands(now: t0.addingTimeInterval(100), forgetSettledBefore: t0.addingTimeInterval(99))
         #expect(try await store.commands(app: "web", limit: 5).isEmpty)
+    }
+
+    /// A store restored from a backup must not hand out command positions again: an agent
+    /// that handled positions issued after the backup would take new commands for resends
+    /// and skip them.
+    @Test func commandPositionsAfterARestoreFromABackupAreNew() async throws {
+        let (store, cluster) = try await makeStore()
+        func command(at t: Date) -> CommandRecord {
+            CommandRecord(clusterId: cluster.id, appName: "web", wireID: "web", action: "sync", initiatedBy: "alice", issuedAt: t, expiresAt: t.addingTimeInterval(600))
+        }
+        let before = try #require(try await store.addCommand(command(at: t0)).id)
+        let backup = FileManager.default.temporaryDirectory.appendingPathComponent("hawser-backup-\(UUID().uuidString).db").path
+        try await store.pool.backup(to: try DatabaseQueue(path: backup))
+        // After the backup: commands an agent handles (it remembers their positions).
+        var handled: [Int64] = []
+        for i in 1...3 { handled.append(try #require(try await store.addCommand(command(at: t0.addingTimeInterval(Double(i)))).id)) }
+        #expect(handled.allSatisfy { $0 > before })
+        // The hub's disk is lost; the backup comes back, and a new command is issued later.
+        let restored = try SQLiteHubStore(path: backup)
+        let next = try #require(try await restored.addCommand(command(at: t0.addingTimeInterval(60))).id)
+        #expect(handled.allSatisfy { next > $0 }, "position \(next) was handed out before the restore: \(handled)")
+        // Issued in the same microsecond, positions still increase.
+        let sameInstant = try #require(try await restored.addCommand(command(at: t0.addingTimeInterval(60))).id)
+        #expect(sameInstant > next)
     }
 }

@@ -199,6 +199,49 @@ import SystemPackage
         #expect(history.last?.0 == "Succeeded", "\(history)")
     }
 
+    /// An agent's burst of statuses is stored in a few writes and answered by a few cumulative
+    /// acks, and none is lost or recorded twice on the way: each of 600 finished operations has
+    /// its audit entry, and the app shows the last status sent.
+    @Test func aBurstOfStatusesIsStoredWholeAndAcknowledgedCumulatively() async throws {
+        let h = try await HubHarness.start()
+        defer { Task { await h.stop() } }
+        let state = try await h.registerAgent("bursty")
+        let repo = try await TestRepo.create(files: ["app/cm.yaml": Self.configMap])
+        _ = try await h.hub.createApp(AppSpec(name: "burst", repoURL: repo.path, path: "app", cluster: "bursty", namespace: "default"))
+        let clusterId = try state.identity().clusterId
+        let total: UInt64 = 600
+        let channel = try await HubDialer.dial(try HubEndpoint(h.agentAddress), credentials: try state.credentials())
+        let acks = try await channel.executeThenClose { inbound, outbound -> [UInt64] in
+            try await outbound.write(.hello(Hello(protocolVersions: [1], agentVersion: "test", clusterId: clusterId, kubernetesVersion: nil,
+                                                  lastApplied: [:], statusStream: "burst-stream")))
+            var frames = inbound.makeAsyncIterator()
+            guard case .welcome = try await frames.next()?.frame else { throw TestFailure("no welcome") }
+            // All at once, as an agent does after reconnecting with a full queue.
+            let reports = (UInt64(1)...total).map { seq in
+                AppStatusReport(appId: "burst", observedRevision: "rev-\(seq)", observedGeneration: 1, sync: .synced, health: .healthy, resources: [],
+                                operationPhase: .succeeded,
+                                operation: OperationState(phase: .succeeded, message: "run \(seq)", revision: "rev-\(seq)",
+                                                          startedAt: Date(timeIntervalSince1970: 1_800_000_000 + Double(seq)), initiatedBy: "burst-test"),
+                                streamSeq: seq)
+            }
+            try await outbound.write(contentsOf: reports.map { .status($0) })
+            var acks: [UInt64] = []
+            while let e = try await frames.next() {
+                guard case .ack(let a) = e.frame, let through = a.streamSeq else { continue }
+                acks.append(through)
+                if through == total { break }
+            }
+            return acks
+        }
+        #expect(acks.last == total)
+        #expect(acks == acks.sorted() && Set(acks).count == acks.count, "acks only move forward: \(acks)")
+        #expect(acks.count < Int(total) / 4, "statuses that arrived together are acknowledged together: \(acks.count) acks")
+        #expect(try await h.hub.store.statusStreamPosition(clusterId: clusterId, stream: "burst-stream") == total)
+        let audits = try await h.hub.auditEvents(limit: 1000).filter { $0.action == "sync" && $0.actor == "burst-test" }
+        #expect(audits.count == Int(total), "one audit entry per finished operation")
+        #expect(try await h.hub.app(named: "burst").syncedRevision == "rev-\(total)")
+    }
+
     /// Two commands issued at once can arrive in either order, and a resent one after others:
     /// each runs once, and none is mistaken for a resend.
     @Test func commandsAreRecognisedByPositionNotByOrder() {

@@ -100,8 +100,9 @@ import SystemPackage
         let slowState = try await h.registerAgent("slow")
         let fast = try AgentHarness.start(state: fastState, kubeconfig: kubeconfig)
         defer { Task { await fast.stop(); await h.stop(); await sim.shutdown() } }
-        // 400 kB of manifests per generation: twenty generations are far more than the socket
-        // buffers between the hub and a reader that has stopped reading.
+        // 400 kB of manifests per generation: forty generations (16 MB) are far more than the
+        // buffers between the hub and a reader that has stopped reading (about 6 MB here: the
+        // hub's send buffer grows to 4 MB, net.ipv4.tcp_wmem; the reader's is fixed below).
         let big = String(repeating: "x", count: 400_000)
         func manifest(_ round: Int) -> [String: String] {
             ["app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n  round: \"\(round)\"\n  payload: \(big)\n"]
@@ -110,10 +111,13 @@ import SystemPackage
         _ = try await h.hub.createApp(AppSpec(name: "heavy", repoURL: repo.path, path: "app", cluster: "slow", namespace: "default"))
 
         let channel = try await HubDialer.dial(try HubEndpoint(h.agentAddress), credentials: try slowState.credentials())
+        // A fixed receive buffer: Linux grows a socket's buffer up to net.ipv4.tcp_rmem (32 MB
+        // on some machines), which would hold most generations and hide the queue.
+        try await channel.channel.setOption(.socketOption(.so_rcvbuf), value: 64 * 1024).get()
         let received = try await channel.executeThenClose { inbound, outbound -> [Int] in
             try await outbound.write(.hello(Hello(protocolVersions: [1], agentVersion: "slow", clusterId: try slowState.identity().clusterId,
                                                   kubernetesVersion: nil, lastApplied: [:], statusStream: "slow")))
-            // Alive (pings) but reading nothing while the hub renders twenty new generations.
+            // Alive (pings) but reading nothing while the hub renders forty new generations.
             let pinger = Task {
                 while !Task.isCancelled {
                     try? await outbound.write(.ping(Ping(sentAt: Date())))
@@ -121,7 +125,7 @@ import SystemPackage
                 }
             }
             defer { pinger.cancel() }
-            for round in 1...20 {
+            for round in 1...40 {
                 try await repo.commit(manifest(round), message: "round \(round)")
                 _ = try await h.hub.refresh(appNamed: "heavy")
             }
@@ -134,19 +138,30 @@ import SystemPackage
                 await sim.object(apiVersion: "v1", kind: "ConfigMap", namespace: "default", name: "across") != nil
             }
             #expect(ContinuousClock.now - asked < .seconds(10))
+            // Nor does the slow link stop the hub reading from it: statuses sent now are stored
+            // (and their acks wait, coalesced, behind the assignments), so two peers that both
+            // stop reading while writing cannot wait on each other.
+            let clusterId = try slowState.identity().clusterId
+            for seq in UInt64(1)...200 {
+                try await outbound.write(.status(AppStatusReport(appId: "heavy", observedRevision: nil, observedGeneration: 1, sync: .outOfSync,
+                                                                 health: .progressing, resources: [], streamSeq: seq)))
+            }
+            try await eventually("the statuses of a reader that reads nothing are stored", timeout: .seconds(10)) {
+                try await h.hub.store.statusStreamPosition(clusterId: clusterId, stream: "slow") == 200
+            }
             // Now read everything.
             var generations: [Int] = []
             var frames = inbound.makeAsyncIterator()
             while let e = try await frames.next() {
                 if case .assignment(let a) = e.frame, a.appId == "heavy" {
                     generations.append(a.generation)
-                    if a.generation >= 21 { break }
+                    if a.generation >= 41 { break }
                 }
             }
             return generations
         }
-        #expect(received.last == 21, "the latest generation arrives: \(received)")
-        #expect(received.count < 21, "queued assignments of one app are replaced by newer ones, not all buffered: got \(received.count)")
+        #expect(received.last == 41, "the latest generation arrives: \(received)")
+        #expect(received.count < 30, "queued assignments of one app are replaced by newer ones, not all buffered: got \(received.count)")
     }
 }
 

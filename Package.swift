@@ -61,6 +61,7 @@ let package = Package(
         .target(name: "HubPKI", dependencies: ["HawserWire"] + x509, path: "Hub/HubPKI"),
         .target(name: "HubGit", dependencies: ["CLibGit2"], path: "Hub/HubGit"),
         .target(name: "HubRender", dependencies: ["HawserProtocol", "Yams", subprocess], path: "Hub/HubRender"),
+        .target(name: "HubConfig", dependencies: ["HawserProtocol", "HubRender", "Yams"], path: "Hub/HubConfig"),
         .target(name: "HubRBAC", dependencies: ["HawserProtocol"], path: "Hub/HubRBAC"),
         .target(name: "HubAuth", dependencies: [
             "HawserProtocol", log,
@@ -75,7 +76,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Hub/HubNotify"),
         .target(name: "HubStore", dependencies: ["HawserProtocol", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Crypto", package: "swift-crypto")], path: "Hub/HubStore"),
-        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubPKI", "HubRBAC", "HubAuth", "HubNotify", "HawserMetrics", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
+        .target(name: "HubCore", dependencies: ["HawserProtocol", "HubStore", "HubGit", "HubRender", "HubConfig", "HubPKI", "HubRBAC", "HubAuth", "HubNotify", "HawserMetrics", log, .product(name: "NIOPosix", package: "swift-nio"), .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")] + x509, path: "Hub/HubCore"),
         .target(name: "HubGateway", dependencies: ["HawserProtocol", "HawserWire", "HubCore", log] + nio + x509, path: "Hub/HubGateway"),
         .target(name: "HubAPI", dependencies: ["HawserProtocol", "HubCore", "HubRBAC", "HubStore", log, .product(name: "Hummingbird", package: "hummingbird"),
                                             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")], path: "Hub/HubAPI",
@@ -140,7 +141,7 @@ let package = Package(
             .product(name: "NIOCore", package: "swift-nio"),
         ], path: "Tests/HubAuthTests"),
         .testTarget(name: "HubRBACTests", dependencies: ["HubRBAC", "HawserProtocol"], path: "Tests/HubRBACTests"),
-        .testTarget(name: "HubTests", dependencies: ["SeededRandom", "HubStore", "HubGit", "HubRender", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
+        .testTarget(name: "HubTests", dependencies: ["SeededRandom", "HubStore", "HubGit", "HubRender", "HubConfig", "HubPKI", "HubCore", "HawserProtocol"] + x509, path: "Tests/HubTests"),
         .testTarget(name: "AgentEngineTests", dependencies: ["SeededRandom", "AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [

@@ -17,8 +17,9 @@ import HawserProtocol
 actor StatusIngest {
     typealias Store = @Sendable ([AppStatusReport]) async throws(ProtocolError) -> Void
 
-    /// Statuses stored by one write at most (a write must not hold the store's writer long).
-    static let maximumBatch = 256
+    /// Statuses stored by one write at most: a write must not hold the store's writer long,
+    /// and the agent hears of the first ones before the last are stored.
+    static let maximumBatch = 64
 
     let limit: Int
     private let store: Store

@@ -46,20 +46,23 @@ public struct DirectoryRenderer: Sendable {
     ///   revision always renders to the same list (and the same digest).
     /// - Throws: the first `RenderError` in path order; nothing is returned for a broken revision.
     public func render(files: [(path: String, data: Data)], under root: String) throws(RenderError) -> [Manifest] {
-        let rootPrefix = Self.normalize(root)
-        let selected = files
-            .map { (path: Self.normalize($0.path), data: $0.data) }
-            .filter { include($0.path, under: rootPrefix) }
-            .sorted { $0.path < $1.path }
-
         var manifests: [Manifest] = []
-        for file in selected {
+        for file in selectedFiles(files, under: root) {
             let text = try Self.decodeUTF8(file.data, file: file.path)
             for document in try YAMLDocuments.parse(text, file: file.path) {
                 manifests += try ManifestValidation.manifests(from: document, file: file.path)
             }
         }
         return manifests
+    }
+
+    /// The files this renderer reads, normalized and in path order.
+    func selectedFiles(_ files: [(path: String, data: Data)], under root: String) -> [(path: String, data: Data)] {
+        let rootPrefix = Self.normalize(root)
+        return files
+            .map { (path: Self.normalize($0.path), data: $0.data) }
+            .filter { include($0.path, under: rootPrefix) }
+            .sorted { $0.path < $1.path }
     }
 
     func include(_ path: String, under root: String) -> Bool {

@@ -217,6 +217,10 @@ import SystemPackage
                             acked.raise(s)
                             if stop(s) { break }
                         }
+                        // Answered as an agent does: on a busy machine a batch of 200 statuses
+                        // with their audit entries can take longer than the hub's heartbeat
+                        // timeout, and the sender waits for its acks meanwhile.
+                        if case .ping(let p) = e.frame { try await outbound.write(.pong(p)) }
                     }
                 } catch {}  // the hub died under us
                 return (start, acked.value)

@@ -145,7 +145,7 @@ let package = Package(
         .testTarget(name: "AgentEngineTests", dependencies: ["SeededRandom", "AgentEngine", "AgentLink", "AgentKube", "HawserProtocol", "Yams"], path: "Tests/AgentEngineTests", exclude: ["testdata"]),
         .testTarget(name: "KubeSimTests", dependencies: ["KubeSim", "AgentKube", "HawserProtocol", subprocess, .product(name: "AsyncHTTPClient", package: "async-http-client")], path: "Tests/KubeSimTests"),
         .testTarget(name: "IntegrationTests", dependencies: [
-            "HubServer", "HubCore", "HubPKI", "HubAuth", "HubNotify", "HawserMetrics", "OIDCTestSupport", "SeededRandom", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
+            "HubServer", "HubCore", "HubRBAC", "HubPKI", "HubAuth", "HubNotify", "HawserMetrics", "OIDCTestSupport", "SeededRandom", "AgentRuntime", "AgentKube", "AgentLink", "KubeSim", "HawserProtocol", "HawserWire", subprocess,
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "JWTKit", package: "jwt-kit"),
         ] + nio + x509, path: "Tests/IntegrationTests"),

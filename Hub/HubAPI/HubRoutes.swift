@@ -11,6 +11,9 @@ extension ClusterCreateResponse: ResponseEncodable {}
 extension AppView: ResponseEncodable {}
 extension VersionInfo: ResponseEncodable {}
 extension ProjectView: ResponseEncodable {}
+extension ApplyResponse: ResponseEncodable {}
+extension ExportResponse: ResponseEncodable {}
+extension ConfigRepoView: ResponseEncodable {}
 extension SessionResponse: ResponseEncodable {}
 extension UserInfo: ResponseEncodable {}
 extension TokenCreateResponse: ResponseEncodable {}
@@ -269,6 +272,55 @@ public enum HubRoutes {
         api.delete("/projects/{name}") { _, context -> HTTPResponse.Status in
             let name = try context.parameters.require("name")
             try await g.run(context, .delete, .projects, name) { try await hub.deleteProject(named: name) }
+            return .noContent
+        }
+
+        // Declarative configuration. `apply` checks RBAC per object (audited per change in the
+        // same transaction); failures of the whole set are audited here.
+        api.post("/apply") { request, context in
+            let body = try await request.decode(as: ApplyRequest.self, context: context)
+            do {
+                return try await hub.apply(body, by: context.caller)
+            } catch let error as HubError where error.kind == .invalid && !body.dryRun {
+                await hub.audit(context.caller, "apply", "applications", body.files.map(\.path).joined(separator: ", "), outcome: "failed", detail: error.message)
+                throw error
+            }
+        }
+        api.get("/export") { request, context in
+            let q = request.uri.queryParameters
+            var (applications, projects) = (true, true)
+            if let kind = q.get("kind") {
+                switch kind.lowercased() {
+                case "application", "applications", "app", "apps": projects = false
+                case "appproject", "project", "projects", "proj": applications = false
+                default: throw HubError(.invalid, "kind=\(kind): export knows application and project")
+                }
+            }
+            return try await hub.export(by: context.caller, applications: applications, projects: projects, project: q.get("project").map { String($0) })
+        }
+
+        // Config repositories
+        api.post("/configrepos") { request, context -> EditedResponse<ConfigRepoView> in
+            let body = try await request.decode(as: ConfigRepoCreateRequest.self, context: context)
+            let name = body.name ?? Hub.configRepoName(url: body.url, path: body.path)
+            return .init(status: .created, response: try await g.run(context, .create, .configrepos, name, detail: "\(body.url) path \(body.path)") {
+                try await hub.addConfigRepo(body, by: context.caller)
+            })
+        }
+        api.get("/configrepos") { request, context in
+            try Paging.page(try await g.filter(context, .configrepos, try await hub.configRepos()) { $0.name }, name: \.name, request)
+        }
+        api.get("/configrepos/{name}") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .configrepos, name, audited: false) { try await hub.configRepo(named: name) }
+        }
+        api.post("/configrepos/{name}/refresh") { _, context in
+            let name = try context.parameters.require("name")
+            return try await g.run(context, .get, .configrepos, name, audited: false) { try await hub.reconcileConfigRepo(named: name) }
+        }
+        api.delete("/configrepos/{name}") { _, context -> HTTPResponse.Status in
+            let name = try context.parameters.require("name")
+            try await g.run(context, .delete, .configrepos, name) { try await hub.deleteConfigRepo(named: name) }
             return .noContent
         }
 

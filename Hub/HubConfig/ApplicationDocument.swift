@@ -37,7 +37,7 @@ public struct ApplicationDocument: Sendable, Hashable {
             "destination": .fields([:]),
             "syncPolicy": .fields([
                 "automated": .fields(["prune": .value, "selfHeal": .value, "enabled": .value,
-                                      "allowEmpty": .unsupported("Hawser never applies an empty render as deletions")]),
+                                      "allowEmpty": .unsupported("not supported")]),
                 "syncOptions": .value,
                 "retry": .fields(["limit": .value, "backoff": .fields(["duration": .value, "factor": .value, "maxDuration": .value])]),
                 "managedNamespaceMetadata": .unsupported("labels and annotations for the created namespace are not supported"),

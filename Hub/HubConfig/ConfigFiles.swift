@@ -58,11 +58,17 @@ public struct ConfigObject: Sendable {
     }
 }
 
-/// What a set of files holds: every object, or every problem (never half of them).
+/// What a set of files holds: the objects read without a problem, and every problem. A set
+/// with errors is never applied, not even the objects that read well.
 public struct ConfigRead: Sendable {
     public var objects: [ConfigObject]
     public var errors: [ConfigDiagnostic]
     public var warnings: [ConfigDiagnostic]
+    public init(objects: [ConfigObject], errors: [ConfigDiagnostic], warnings: [ConfigDiagnostic]) {
+        self.objects = objects
+        self.errors = errors
+        self.warnings = warnings
+    }
 }
 
 /// Reads declarative files (a directory of a config repository, or what `hawser apply -f`
@@ -75,15 +81,21 @@ public enum ConfigFiles {
         do {
             located = try DirectoryRenderer(recurse: true).locatedManifests(files: files, under: root)
         } catch {
-            return ConfigRead(objects: [], errors: [ConfigDiagnostic(file: error.file, line: error.line, field: nil, message: error.message)], warnings: [])
+            let file = files.first { DirectoryRenderer.normalize($0.path) == error.file }?.path ?? error.file
+            return ConfigRead(objects: [], errors: [ConfigDiagnostic(file: file, line: error.line, field: nil, message: error.message)], warnings: [])
         }
         var objects: [ConfigObject] = []
         var errors: [ConfigDiagnostic] = []
         var warnings: [ConfigDiagnostic] = []
         var seen: [String: ConfigObject] = [:]
+        // Messages name files as the caller gave them (`/tmp/apps/web.yaml`, not `tmp/apps/web.yaml`).
+        var given: [String: String] = [:]
+        for f in files { given[DirectoryRenderer.normalize(f.path)] = f.path }
         for m in located {
-            var context = DocumentContext(file: m.manifest.source, line: m.manifest.line, fields: m.fields)
-            if let object = read(m.manifest.object, serverClusters: serverClusters, &context) {
+            var context = DocumentContext(file: given[m.manifest.source] ?? m.manifest.source, line: m.manifest.line, fields: m.fields)
+            // A document with an error of its own is left out; the others are checked further
+            // (the hub finds unknown projects and clusters), so one pass reports everything.
+            if let object = read(m.manifest.object, serverClusters: serverClusters, &context), context.errors.isEmpty {
                 let key = object.kind == .policy ? "policy" : "\(object.kind.rawValue)/\(object.name)"
                 if let first = seen[key] {
                     let what = object.kind == .policy ? "an RBAC policy is also defined" : "\(object.label) is also defined"
@@ -97,7 +109,7 @@ public enum ConfigFiles {
             errors += context.errors
             warnings += context.warnings
         }
-        return ConfigRead(objects: errors.isEmpty ? objects : [], errors: errors, warnings: warnings)
+        return ConfigRead(objects: objects, errors: errors, warnings: warnings)
     }
 
     static func read(_ object: JSONValue, serverClusters: [String: String], _ c: inout DocumentContext) -> ConfigObject? {

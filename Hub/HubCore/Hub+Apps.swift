@@ -7,8 +7,9 @@ import HubStore
 extension Hub {
     // MARK: CRUD
 
-    /// Checks an app spec on its own and against its project; throws what to fix.
-    func validate(_ spec: AppSpec) async throws {
+    /// Checks an app spec on its own and against its project (`project`, when it is not
+    /// stored yet: a declarative set can create both); throws what to fix.
+    func validate(_ spec: AppSpec, project given: ProjectRecord? = nil) async throws {
         try Validation.name(spec.name, what: "application")
         guard !spec.repoURL.isEmpty else { throw HubError(.invalid, "--repo is required: the Git repository's URL (https://, ssh://, git@host:org/repo.git, file:// or a local path)") }
         if Self.urlCarriesPassword(spec.repoURL) {
@@ -43,7 +44,8 @@ extension Hub {
         if let retry = spec.syncPolicy.retry, retry.limit < 0 || retry.backoffSeconds <= 0 || retry.factor < 1 {
             throw HubError(.invalid, "retry needs limit >= 0, backoff > 0 seconds and factor >= 1")
         }
-        let project = try await requireProject(spec.project)
+        let project: ProjectRecord
+        if let given { project = given } else { project = try await requireProject(spec.project) }
         if let selector = spec.clusterSelector {
             guard spec.cluster.isEmpty else {
                 throw HubError(.invalid, "give either --cluster (one cluster) or --cluster-selector (every matching cluster), not both")
@@ -93,6 +95,7 @@ extension Hub {
         if let parent = existing.parent {
             throw HubError(.invalid, "\(spec.name) is the deployment of fleet application \(parent) to one cluster; change \(parent) instead")
         }
+        try Self.refuseManaged(existing.managedBy, "application \"\(spec.name)\"")
         guard (spec.clusterSelector == nil) == (existing.clusterSelector == nil) else {
             throw HubError(.invalid, "an application cannot switch between one cluster and a cluster selector; delete it and create it again")
         }
@@ -149,12 +152,20 @@ extension Hub {
         if let parent = a.parent {
             throw HubError(.invalid, "\(name) is the deployment of fleet application \(parent) to one cluster; delete \(parent), or change its selector")
         }
+        try Self.refuseManaged(a.managedBy, "application \"\(name)\"")
         // A fleet app's deployments go with it (ON DELETE CASCADE); each cluster is told.
         let deployments = a.isFleet ? try await store.children(of: name) : [a]
         try await store.deleteApp(named: name)
+        await withdraw(a, deployments: deployments, cascade: cascade)
+    }
+
+    /// After an app's records are deleted: each cluster's agent lets go of it (and with
+    /// `cascade` deletes what it deployed), even one that is away now (tombstones).
+    func withdraw(_ a: AppRecord, deployments: [AppRecord], cascade: Bool) async {
+        let name = a.name
         for d in deployments {
             await tombstones.record(d.name, cascade: cascade)
-            if let c = try await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
+            if let c = try? await store.cluster(named: d.cluster), let session = await sessions.session(for: c.id) {
                 await sessions.released(appId: d.wireID, clusterId: c.id)
                 await session.send(.unassign(Unassign(appId: d.wireID, cascade: cascade)))
             }
@@ -394,6 +405,12 @@ extension Hub {
 
     // MARK: View
 
+    /// Objects a config repository defines change in Git, not through the API.
+    static func refuseManaged(_ managedBy: ManagedBy?, _ what: String) throws {
+        guard let m = managedBy else { return }
+        throw HubError(.conflict, "\(what) is managed by \(m.description): change it there (Git is its source of truth), or remove it from that repository first")
+    }
+
     static func spec(_ a: AppRecord) -> AppSpec {
         AppSpec(name: a.name, project: a.project, repoURL: a.repoURL, path: a.path, targetRevision: a.targetRevision, cluster: a.cluster, namespace: a.namespace,
                 syncPolicy: Self.syncPolicy(a), ignoreDifferences: a.ignoreDifferences, revisionHistoryLimit: a.revisionHistoryLimit, labels: a.labels,
@@ -405,9 +422,11 @@ extension Hub {
         if a.isFleet {
             let fleet = try await fleetView(a)
             let render = try await store.render(app: a.name)
-            return AppView(spec: spec, targetCommit: fleet.target, syncedRevision: nil, sync: fleet.sync, health: fleet.health,
-                           conditions: render?.conditions ?? [], resources: [], operationPhase: nil, message: Self.fleetMessage(fleet.destinations),
-                           reportedAt: fleet.destinations.compactMap(\.reportedAt).max(), createdAt: a.createdAt, destinations: fleet.destinations)
+            var v = AppView(spec: spec, targetCommit: fleet.target, syncedRevision: nil, sync: fleet.sync, health: fleet.health,
+                            conditions: render?.conditions ?? [], resources: [], operationPhase: nil, message: Self.fleetMessage(fleet.destinations),
+                            reportedAt: fleet.destinations.compactMap(\.reportedAt).max(), createdAt: a.createdAt, destinations: fleet.destinations)
+            v.managedBy = a.managedBy
+            return v
         }
         let render = try await store.render(app: a.name)
         let status = try await store.statuses(app: a.name).first
@@ -432,7 +451,7 @@ extension Hub {
             operationPhase: status?.operationPhase.flatMap(OperationPhase.init(rawValue:)),
             operation: status?.operation,
             message: status?.message, reportedAt: status?.reportedAt, createdAt: a.createdAt, parent: a.parent,
-            commands: commands.views.isEmpty ? nil : commands.views)
+            commands: commands.views.isEmpty ? nil : commands.views, managedBy: a.managedBy)
     }
 }
 

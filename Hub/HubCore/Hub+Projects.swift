@@ -22,14 +22,14 @@ extension Hub {
     public func projects() async throws -> [ProjectView] {
         let counts = try await store.appCountsByProject()
         return try await store.projects().map { p in
-            ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: counts[p.name] ?? 0)
+            ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: counts[p.name] ?? 0, managedBy: p.managedBy)
         }
     }
 
     public func project(named name: String) async throws -> ProjectView {
         let p = try await requireProject(name)
         let apps = try await store.appCountsByProject()[name] ?? 0
-        return ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: apps)
+        return ProjectView(name: p.name, spec: p.spec, createdAt: p.createdAt, updatedAt: p.updatedAt, applications: apps, managedBy: p.managedBy)
     }
 
     func requireProject(_ name: String) async throws -> ProjectRecord {
@@ -43,6 +43,7 @@ extension Hub {
     /// them at once: a tightened project turns offending apps `InvalidSpecError`, and every
     /// agent receives the new rules with a new generation of its assignments.
     public func updateProject(named name: String, spec: ProjectSpec) async throws -> ProjectView {
+        try Self.refuseManaged(try await requireProject(name).managedBy, "project \"\(name)\"")
         try Self.validate(spec, project: name)
         let t = now()
         do {
@@ -69,6 +70,7 @@ extension Hub {
         guard name != "default" else {
             throw HubError(.invalid, "the default project cannot be deleted; tighten it with `hawser proj set default` instead")
         }
+        try Self.refuseManaged(try await requireProject(name).managedBy, "project \"\(name)\"")
         do {
             try await store.deleteProject(named: name)
         } catch StoreError.notFound {

@@ -32,6 +32,30 @@ actor RBACState {
 
     func projectsChanged() { projectsGeneration += 1 }
 
+    /// Policy lines from a config repository, added to policy.csv (nil: none).
+    private var gitPolicy: ConfigPolicy?
+    private var gitPolicySource = ""
+
+    func setGitPolicy(_ policy: ConfigPolicy?, source: String) {
+        gitPolicy = policy
+        gitPolicySource = source
+    }
+
+    /// Whether an enforcer can be built with `policy` in place of the current Git policy: the
+    /// diagnostics if not (a commit with a broken policy is refused whole).
+    func check(gitPolicy policy: ConfigPolicy, source: String, projects: [ProjectRecord]) throws -> [PolicyDiagnostic] {
+        let text = try policyText()
+        let bindings = projects.flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
+        do {
+            _ = try Enforcer(policyCSV: text, policyDefault: policy.defaultRole ?? configuration.defaultRole, projectRoles: bindings,
+                             source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
+                             additionalPolicies: [(policy.csv, source)])
+            return []
+        } catch {
+            return error.diagnostics
+        }
+    }
+
     /// The policy file's text, read again when the file it resolves to, its modification time or
     /// its size changed, and at least every 5 s: lists decide thousands of requests, and a read
     /// per decision would be a read per app. Symbolic links are followed, so a Kubernetes
@@ -54,13 +78,16 @@ actor RBACState {
     }
 
     func current(projects: () async throws -> [ProjectRecord], log: (String) -> Void) async throws -> Enforcer {
-        let text = try policyText()
+        let fileText = try policyText()
+        // The key of what the enforcer was built from: policy.csv, and the Git policy if any.
+        let text = fileText + (gitPolicy.map { "\n# \(gitPolicySource) (default \($0.defaultRole ?? "-"))\n" + $0.csv } ?? "")
         if let enforcer, let builtFrom, builtFrom.policy == text, builtFrom.projectsGeneration == projectsGeneration { return enforcer }
         let generation = projectsGeneration
         let bindings = try await projects().flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
         do {
-            let built = try Enforcer(policyCSV: text, policyDefault: configuration.defaultRole, projectRoles: bindings,
-                                     source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv")
+            let built = try Enforcer(policyCSV: fileText, policyDefault: gitPolicy?.defaultRole ?? configuration.defaultRole, projectRoles: bindings,
+                                     source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
+                                     additionalPolicies: gitPolicy.map { [($0.csv, gitPolicySource)] } ?? [])
             enforcer = built
             builtFrom = (text, generation)
             return built

@@ -157,6 +157,8 @@ extension Hub {
     /// otherwise only those whose last render failed. A failed fetch gives every app of the
     /// repository a condition saying why.
     func pollRepository(_ url: String, since: ContinuousClock.Instant) async {
+        // The hub's own configuration first: a commit may add or change apps of this repository.
+        await reconcileConfigRepos(url: url, since: since)
         let key = RepoURL.normalized(url)
         let spellings = ((try? await store.appRepoURLs()) ?? [:]).keys.filter { RepoURL.normalized($0) == key }
         // Fleet applications render through their deployments, which are listed here too.
@@ -206,7 +208,8 @@ extension Hub {
     /// fetches.
     func repositoriesInUse() async throws -> [String] {
         var byKey: [String: String] = [:]
-        for url in try await store.appRepoURLs().keys.sorted() where byKey[RepoURL.normalized(url)] == nil {
+        let urls = try await store.appRepoURLs().keys.sorted() + store.configRepos().map(\.url)
+        for url in urls where byKey[RepoURL.normalized(url)] == nil {
             byKey[RepoURL.normalized(url)] = url
         }
         return byKey.values.sorted()

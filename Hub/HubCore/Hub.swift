@@ -26,6 +26,8 @@ public final class Hub: Sendable {
     let fleetQueue = SerialQueue()
     /// A fleet's rollout gate: the check and the assignment it allows happen together.
     let rolloutQueue = SerialQueue()
+    /// One reconcile per config repository at a time.
+    let configQueue = SerialQueue()
     let tombstones = Tombstones()
     let logger: Logger
     /// Injected so tests decide what time it is (token expiry, certificate lifetimes).

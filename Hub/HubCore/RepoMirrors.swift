@@ -62,6 +62,11 @@ actor RepoMirrors {
             if let inFlight = state.inFlight {
                 if inFlight.started >= since { return try await inFlight.task.value }
                 _ = try? await inFlight.task.value  // too early for this caller: wait, then start another
+                // Its starter records the result when it next runs on this actor; until then the
+                // finished fetch is still listed here, and awaiting it again returns at once:
+                // give the starter the actor instead of spinning on it (several renders of one
+                // repository asked for at once did, with both cores busy for good).
+                if states[key]?.inFlight?.started == inFlight.started { await Task.yield() }
                 continue
             }
             if let started = state.lastStarted, started >= since, let last = state.last { return try last.get() }

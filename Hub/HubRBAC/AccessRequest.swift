@@ -50,7 +50,7 @@ public struct AccessRequest: Sendable, Hashable, CustomStringConvertible {
         switch resource {
         case .applications: object.firstIndex(of: "/").map { String(object[..<$0]) }
         case .projects: object
-        case .clusters, .repositories, .accounts, .audit: nil
+        case .clusters, .repositories, .accounts, .audit, .configrepos: nil
         }
     }
 

@@ -22,6 +22,7 @@ public enum BuiltinPolicy {
         p, role:readonly, repositories, get, *, allow
         p, role:readonly, accounts, get, *, allow
         p, role:readonly, audit, get, *, allow
+        p, role:readonly, configrepos, get, *, allow
 
         p, role:admin, applications, create, */*, allow
         p, role:admin, applications, update, */*, allow
@@ -41,6 +42,9 @@ public enum BuiltinPolicy {
         p, role:admin, accounts, create, *, allow
         p, role:admin, accounts, update, *, allow
         p, role:admin, accounts, delete, *, allow
+        p, role:admin, configrepos, create, *, allow
+        p, role:admin, configrepos, update, *, allow
+        p, role:admin, configrepos, delete, *, allow
 
         g, role:admin, role:readonly
         g, admin, role:admin

@@ -32,14 +32,19 @@ public struct Enforcer: Sendable {
     ///   - source: how to name policy.csv in diagnostics and decisions (`policy.csv:12`).
     ///   - includeBuiltinPolicy: load `role:readonly`, `role:admin` and the `admin` user; only
     ///     `hawser admin rbac can --use-builtin-policy=false` turns this off.
+    ///   - additionalPolicies: more policy.csv texts, each named in diagnostics by its own
+    ///     source (a config repository's file): they add to policy.csv, as its lines do.
     public init(policyCSV: String, policyDefault: String = "", projectRoles: [ProjectRoleBinding] = [],
-                source: String = "policy.csv", includeBuiltinPolicy: Bool = true) throws(RBACConfigurationError) {
+                source: String = "policy.csv", includeBuiltinPolicy: Bool = true,
+                additionalPolicies: [(csv: String, source: String)] = []) throws(RBACConfigurationError) {
         let builtin = includeBuiltinPolicy ? BuiltinPolicy.parsed : PolicyParseResult(policy: Policy(), errors: [])
         let user = PolicyParser.parse(policyCSV, source: source)
+        let additional = additionalPolicies.map { PolicyParser.parse($0.csv, source: $0.source) }
         let (projectPolicies, projectErrors) = ProjectRoles.compile(projectRoles)
-        var errors = builtin.errors + user.errors + projectErrors
+        var errors = builtin.errors + user.errors + additional.flatMap(\.errors) + projectErrors
 
         var defined = builtin.policy.definedSubjects.union(user.policy.definedSubjects)
+        for a in additional { defined.formUnion(a.policy.definedSubjects) }
         for policy in projectPolicies.values { defined.formUnion(policy.definedSubjects) }
 
         let defaultRole = policyDefault.trimmingWhitespace
@@ -54,7 +59,7 @@ public struct Enforcer: Sendable {
 
         self.defaultRole = defaultRole
         self.warnings = Self.undefinedRoles(in: user.policy, defined: defined)
-        self.global = PolicyIndex([builtin.policy, user.policy])
+        self.global = PolicyIndex([builtin.policy, user.policy] + additional.map(\.policy))
         self.projects = projectPolicies.mapValues { PolicyIndex([$0]) }
     }
 

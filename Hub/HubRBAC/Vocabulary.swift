@@ -3,6 +3,9 @@
 /// valid values and rejects the rest when the policy is loaded.
 public enum Resource: String, CaseIterable, Sendable, Hashable, CustomStringConvertible {
     case applications, projects, clusters, repositories, accounts, audit
+    /// Config repositories: whoever may add one decides what its commits create, including
+    /// projects and RBAC policy lines, so only admins may by default.
+    case configrepos
 
     public var description: String { rawValue }
 
@@ -11,7 +14,7 @@ public enum Resource: String, CaseIterable, Sendable, Hashable, CustomStringConv
     public var actions: [Action] {
         switch self {
         case .applications: Action.allCases
-        case .projects, .clusters, .repositories, .accounts: [.get, .create, .update, .delete]
+        case .projects, .clusters, .repositories, .accounts, .configrepos: [.get, .create, .update, .delete]
         case .audit: [.get]
         }
     }
@@ -33,6 +36,7 @@ public enum Resource: String, CaseIterable, Sendable, Hashable, CustomStringConv
         "repo": .repositories, "repos": .repositories, "repository": .repositories,
         "account": .accounts,
         "audits": .audit,
+        "configrepo": .configrepos, "config-repo": .configrepos, "config-repos": .configrepos,
     ]
 
     /// The resource `name` means, accepting the aliases above.

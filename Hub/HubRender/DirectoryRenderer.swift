@@ -86,7 +86,7 @@ public struct DirectoryRenderer: Sendable {
     }
 
     /// `./a/b/` and `a//b` become `a/b`; `.` and `/` become the root, `""`.
-    static func normalize(_ path: String) -> String {
+    public static func normalize(_ path: String) -> String {
         path.split(separator: "/").filter { $0 != "." }.joined(separator: "/")
     }
 

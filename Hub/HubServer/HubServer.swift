@@ -129,6 +129,7 @@ public final class HubServer: Sendable {
             webhooks: options.webhooks, metrics: metrics, repoSecrets: repoSecrets, gitWebhookSecrets: options.gitWebhookSecrets, gitThreadPool: gitThreadPool,
             logger: logger, now: options.now)
         do {
+            try await hub.loadConfigRepoPolicy()
             try await hub.checkPolicy()
         } catch {
             try? await listener.close()

@@ -127,6 +127,17 @@ public protocol HubStore: Sendable {
     /// Applications whose `repoURL` is one of these spellings, ordered by name.
     func apps(repoURLs: [String]) async throws -> [AppRecord]
 
+    // MARK: Config repositories
+
+    /// Throws `conflict` when the name is taken, unless `replace`.
+    func saveConfigRepo(_ r: ConfigRepoRecord, replace: Bool) async throws
+    func configRepo(named: String) async throws -> ConfigRepoRecord?
+    func configRepos() async throws -> [ConfigRepoRecord]
+    /// Removes the repository; the apps and projects it defined stay, no longer managed.
+    func deleteConfigRepo(named: String) async throws
+    /// Applies a whole set of changes and its audit entries in one transaction, or nothing.
+    func applyConfig(_ changes: ConfigChanges) async throws
+
     // MARK: Delivery (PROTOCOL.md, Delivery)
 
     /// The highest `streamSeq` stored from the cluster's agent stream `stream`; 0 for a stream

@@ -22,6 +22,7 @@ enum Migrations {
         migrator.registerMigration("v9-fleet", migrate: v9Fleet)
         migrator.registerMigration("v10-bundles", migrate: v10Bundles)
         migrator.registerMigration("v11-delivery", migrate: v11Delivery)
+        migrator.registerMigration("v12-config-repos", migrate: v12ConfigRepos)
         return migrator
     }
 
@@ -292,5 +293,24 @@ enum Migrations {
             CREATE TABLE hub_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
             """)
         try db.execute(sql: "INSERT INTO hub_meta (key, value) VALUES ('command_stream', ?)", arguments: [UUID().uuidString.lowercased()])
+    }
+
+    /// Config repositories, and which of them defines each app and project.
+    static func v12ConfigRepos(_ db: Database) throws {
+        try db.execute(sql: """
+            CREATE TABLE config_repo (
+                name TEXT PRIMARY KEY NOT NULL,
+                url TEXT NOT NULL,
+                path TEXT NOT NULL,
+                revision TEXT NOT NULL,
+                prune INTEGER NOT NULL,
+                server_clusters TEXT NOT NULL,
+                created_at REAL NOT NULL,
+                created_by TEXT NOT NULL,
+                state TEXT NOT NULL
+            );
+            ALTER TABLE app ADD COLUMN managed_by TEXT;
+            ALTER TABLE project ADD COLUMN managed_by TEXT;
+            """)
     }
 }

@@ -8,8 +8,11 @@ public struct ProjectRecord: Codable, Sendable, Hashable {
     public var spec: ProjectSpec
     public var createdAt: Date
     public var updatedAt: Date
+    /// Set when a config repository defines the project.
+    public var managedBy: ManagedBy?
 
-    public init(name: String, spec: ProjectSpec, createdAt: Date, updatedAt: Date? = nil) {
+    public init(name: String, spec: ProjectSpec, createdAt: Date, updatedAt: Date? = nil, managedBy: ManagedBy? = nil) {
+        self.managedBy = managedBy
         self.name = name
         self.spec = spec
         self.createdAt = createdAt

@@ -117,6 +117,8 @@ public struct AppRecord: Codable, Sendable, Hashable {
     public var updatedAt: Date
     /// Set when a user asks for a refresh; the poller re-reads Git for apps with one pending.
     public var refreshRequestedAt: Date?
+    /// Set when a config repository defines the app.
+    public var managedBy: ManagedBy?
 
     public init(
         name: String, project: String = "default", repoURL: String, path: String, targetRevision: String = "HEAD",
@@ -124,8 +126,9 @@ public struct AppRecord: Codable, Sendable, Hashable {
         syncOptions: [String] = [], retry: RetryPolicy? = nil, ignoreDifferences: [IgnoreDifference] = [],
         revisionHistoryLimit: Int = 10, rollback: RollbackPin? = nil, labels: [String: String] = [:], source: SourceOptions = SourceOptions(),
         rollout: RolloutStrategy? = nil, createdAt: Date, updatedAt: Date? = nil, refreshRequestedAt: Date? = nil,
-        parent: String? = nil, clusterSelector: String? = nil
+        parent: String? = nil, clusterSelector: String? = nil, managedBy: ManagedBy? = nil
     ) {
+        self.managedBy = managedBy
         self.source = source
         self.rollout = rollout
         self.parent = parent

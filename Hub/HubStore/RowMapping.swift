@@ -67,13 +67,13 @@ extension BootstrapTokenRecord {
 extension AppRecord {
     static let insertSQL = """
         INSERT INTO app (project, repo_url, path, target_revision, cluster, namespace, auto_sync, self_heal, prune,
-            sync_settings, labels, created_at, updated_at, refresh_requested_at, parent, cluster_selector, name)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            sync_settings, labels, created_at, updated_at, refresh_requested_at, parent, cluster_selector, managed_by, name)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         """
     static let updateSQL = """
         UPDATE app SET project = ?, repo_url = ?, path = ?, target_revision = ?, cluster = ?, namespace = ?,
             auto_sync = ?, self_heal = ?, prune = ?, sync_settings = ?, labels = ?, created_at = ?, updated_at = ?, refresh_requested_at = ?,
-            parent = ?, cluster_selector = ?
+            parent = ?, cluster_selector = ?, managed_by = ?
         WHERE name = ?
         """
 
@@ -101,7 +101,8 @@ extension AppRecord {
             source: settings.source ?? SourceOptions(), rollout: settings.rollout,
             createdAt: date(row, "created_at"), updatedAt: date(row, "updated_at"),
             refreshRequestedAt: optionalDate(row, "refresh_requested_at"),
-            parent: row["parent"], clusterSelector: row["cluster_selector"])
+            parent: row["parent"], clusterSelector: row["cluster_selector"],
+            managedBy: try (row["managed_by"] as String?).map { try JSONColumn.decode(ManagedBy.self, from: $0, column: "app.managed_by") })
     }
 
     /// Shared by `insertSQL` and `updateSQL`: every column, `name` last.
@@ -110,7 +111,8 @@ extension AppRecord {
                                                           revisionHistoryLimit: revisionHistoryLimit, rollback: rollback,
                                                           source: source.isEmpty ? nil : source, rollout: rollout))
         return [project, repoURL, path, targetRevision, cluster, namespace, autoSync, selfHeal, prune, settings, try JSONColumn.encode(labels),
-                createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, parent, clusterSelector, name]
+                createdAt.unixSeconds, updatedAt.unixSeconds, refreshRequestedAt?.unixSeconds, parent, clusterSelector,
+                try managedBy.map(JSONColumn.encode), name]
     }
 }
 

@@ -7,8 +7,8 @@ extension SQLiteHubStore {
         let spec = try JSONColumn.encode(p.spec)
         try await write { db in
             do {
-                try db.execute(sql: "INSERT INTO project (name, spec, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                               arguments: [p.name, spec, p.createdAt.unixSeconds, p.updatedAt.unixSeconds])
+                try db.execute(sql: "INSERT INTO project (name, spec, created_at, updated_at, managed_by) VALUES (?, ?, ?, ?, ?)",
+                               arguments: [p.name, spec, p.createdAt.unixSeconds, p.updatedAt.unixSeconds, try p.managedBy.map(JSONColumn.encode)])
             } catch let error as DatabaseError where error.isUniqueViolation {
                 throw StoreError.conflict("project \"\(p.name)\" already exists")
             }
@@ -35,8 +35,8 @@ extension SQLiteHubStore {
             guard var p = try Self.project(db, named: name) else { throw StoreError.notFound("project \"\(name)\" not found") }
             change(&p)
             p.name = name
-            try db.execute(sql: "UPDATE project SET spec = ?, updated_at = ? WHERE name = ?",
-                           arguments: [try JSONColumn.encode(p.spec), p.updatedAt.unixSeconds, name])
+            try db.execute(sql: "UPDATE project SET spec = ?, updated_at = ?, managed_by = ? WHERE name = ?",
+                           arguments: [try JSONColumn.encode(p.spec), p.updatedAt.unixSeconds, try p.managedBy.map(JSONColumn.encode), name])
             return p
         }
     }
@@ -60,6 +60,7 @@ extension ProjectRecord {
             name: row["name"],
             spec: try JSONColumn.decode(ProjectSpec.self, from: row["spec"], column: "project.spec"),
             createdAt: Date(timeIntervalSince1970: row["created_at"]),
-            updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
+            updatedAt: Date(timeIntervalSince1970: row["updated_at"]),
+            managedBy: try (row["managed_by"] as String?).map { try JSONColumn.decode(ManagedBy.self, from: $0, column: "project.managed_by") })
     }
 }

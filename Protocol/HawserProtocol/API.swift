@@ -280,8 +280,11 @@ public struct AppView: Codable, Sendable {
     public var parent: String?
     /// The app's latest commands (sync, refresh) and whether its agent got them, newest first.
     public var commands: [CommandView]?
+    /// Set when a config repository defines the app: change it there, not through the API.
+    public var managedBy: ManagedBy?
     public init(spec: AppSpec, targetCommit: CommitInfo?, syncedRevision: String?, sync: SyncStatusCode, health: HealthStatusCode, conditions: [AppCondition], resources: [ResourceStatus], operationPhase: OperationPhase?, operation: OperationState? = nil, message: String?, reportedAt: Date?, createdAt: Date,
-                destinations: [DestinationView]? = nil, parent: String? = nil, commands: [CommandView]? = nil) {
+                destinations: [DestinationView]? = nil, parent: String? = nil, commands: [CommandView]? = nil, managedBy: ManagedBy? = nil) {
+        self.managedBy = managedBy
         self.commands = commands
         self.destinations = destinations
         self.parent = parent
@@ -314,8 +317,11 @@ public struct ProjectView: Codable, Sendable, Hashable {
     public var updatedAt: Date?
     /// Applications in the project (read-only; ignored on input).
     public var applications: Int?
+    /// Set when a config repository defines the project (read-only).
+    public var managedBy: ManagedBy?
 
-    public init(name: String, spec: ProjectSpec, createdAt: Date? = nil, updatedAt: Date? = nil, applications: Int? = nil) {
+    public init(name: String, spec: ProjectSpec, createdAt: Date? = nil, updatedAt: Date? = nil, applications: Int? = nil, managedBy: ManagedBy? = nil) {
+        self.managedBy = managedBy
         self.name = name
         self.spec = spec
         self.createdAt = createdAt

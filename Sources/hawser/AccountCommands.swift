@@ -109,7 +109,7 @@ struct AdminCommand: AsyncParsableCommand {
             @OptionGroup var global: GlobalOptions
             @Argument(help: "User, account, or proj:PROJECT:ROLE.") var subject: String
             @Argument(help: "get, create, update, delete, sync, override, rollback.") var action: String
-            @Argument(help: "applications, projects, clusters, repositories, accounts, audit.") var resource: String
+            @Argument(help: "applications, projects, clusters, repositories, accounts, audit, configrepos.") var resource: String
             @Argument(help: "PROJECT/APP for applications, else the name (default: any).") var object: String?
             @Option(help: "SSO groups of the subject (comma-separated).") var groups: String?
 

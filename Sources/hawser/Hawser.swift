@@ -10,7 +10,7 @@ struct Hawser: AsyncParsableCommand {
         commandName: "hawser",
         abstract: "Manage a Hawser hub: clusters, applications and projects.",
         version: "0.1.0",
-        subcommands: [Login.self, Logout.self, Version.self, ClusterCommand.self, RepoCommand.self, AppCommand.self, ProjectCommand.self, AccountCommand.self, AdminCommand.self, AuditCommand.self])
+        subcommands: [Login.self, Logout.self, Version.self, ClusterCommand.self, RepoCommand.self, AppCommand.self, ProjectCommand.self, Apply.self, Export.self, ConfigRepoCommand.self, AccountCommand.self, AdminCommand.self, AuditCommand.self])
 }
 
 /// Connection flags shared by every command.

@@ -96,6 +96,11 @@ In another shell:
   hawser app create guestbook-fleet --repo $RUN/repo --path guestbook --cluster-selector env=demo \\
     --namespace fleet --auto-sync --sync-option CreateNamespace=true
   hawser app get guestbook-fleet           # one row per cluster whose labels match env=demo
+  hawser export -d $RUN/config             # every project and app as hawser.io/v1 YAML
+  hawser apply -f $RUN/config              # read back: every object unchanged
+  cd $RUN/config && git init -q && git add -A && git -c user.name=you -c user.email=you@example.com commit -qm config \
+    && hawser config-repo add $RUN/config --name demo && hawser config-repo get demo
+                                           # the hub's own configuration from Git: edit, commit, \`hawser config-repo refresh demo\`
   $KUBECTL --kubeconfig $RUN/kubeconfig get deploy,svc -n default
   $KUBECTL --kubeconfig $RUN/kubeconfig scale deploy guestbook-ui -n default --replicas 3
                                            # drift: self-heal puts it back within seconds

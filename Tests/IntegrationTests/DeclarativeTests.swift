@@ -1,4 +1,5 @@
 import AgentLink
+import AsyncHTTPClient
 import Foundation
 import HawserProtocol
 import HubCore
@@ -218,6 +219,11 @@ import Testing
         #expect(!set.ok && set.stderr.contains("file apps/web.yaml"), "\(set.stderr)")
         let proj = try await h.cli("proj", "delete", "team-a")
         #expect(!proj.ok && proj.stderr.contains("file projects/team-a.yaml"), "\(proj.stderr)")
+        // The web UI says where the app is changed.
+        var page = HTTPClientRequest(url: h.apiURL + "/ui/applications/web")
+        page.headers.add(name: "Cookie", value: "hawser_session=\(h.adminToken)")
+        let html = String(buffer: try await HTTPClient.shared.execute(page, timeout: .seconds(20)).body.collect(upTo: 1 << 22))
+        #expect(html.contains("id=\"fact-managed-by\"") && html.contains("<strong>platform</strong>") && html.contains("<code>apps/web.yaml</code>"), "\(html.prefix(300))")
         let exported = tempDirectory("managed-export")
         #expect(try await h.cli("export", "-d", exported).ok)
         let overwrite = try await h.cli("apply", "-f", "\(exported)/applications/web.yaml")

@@ -31,6 +31,10 @@ enum ApplicationPage {
         let operation: HTML = app.operation.map { op in
             "\(op.phase.rawValue) at \(Layout.shortSHA(op.revision))\(op.initiatedBy.map { " by \($0)" } ?? "")\(op.message.map { ": \($0)" } ?? "")" as HTML
         } ?? HTML(raw: HTML.escape(app.operationPhase?.rawValue ?? "–"))
+        // Git is where a config repository's apps change: say so before anyone looks for an edit button.
+        let managedBy: HTML = app.managedBy.map { m in
+            "<dt>Managed by</dt><dd id=\"fact-managed-by\"><span class=\"badge info\">Git</span> config repository <strong>\(m.configRepo)</strong> · <code>\(m.repoURL)</code> file <code>\(m.file)</code></dd>"
+        } ?? ""
         let facts: HTML = """
             <dl class="facts" id="facts">
             <dt>Project</dt><dd id="fact-project">\(spec.project)</dd>
@@ -38,7 +42,7 @@ enum ApplicationPage {
             <dt>Target commit</dt><dd id="fact-commit">\(commit)</dd>
             <dt>Destination</dt><dd id="fact-destination">\(spec.clusterSelector.map { "clusters matching \($0)" } ?? spec.cluster) / \(spec.namespace)\(spec.rollout.map { " · rollout maxUnavailable \($0.maxUnavailable)" } ?? "")</dd>
             <dt>Labels</dt><dd>\(Layout.labels(spec.labels))</dd>
-            <dt>Sync policy</dt><dd id="fact-policy">\(policyText)</dd>
+            <dt>Sync policy</dt><dd id="fact-policy">\(policyText)</dd>\(managedBy)
             <dt>Last operation</dt><dd id="fact-operation">\(operation)</dd>
             </dl>
             """

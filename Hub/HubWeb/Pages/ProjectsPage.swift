@@ -16,7 +16,7 @@ enum ProjectsPage {
             let windows: [HTML] = s.syncWindows.map { w in "<span class=\"chip\">\(w.kind.rawValue) \(w.schedule) for \(w.duration)</span>" }
             return """
                 <tr data-project="\(p.name)">
-                <td><strong>\(p.name)</strong><br><span class="muted">\(s.description ?? "")</span></td>
+                <td><strong>\(p.name)</strong>\(p.managedBy.map { m in " <span class=\"badge info\" title=\"config repository \(m.configRepo), file \(m.file)\" data-managed-by=\"\(m.configRepo)\">Git</span>" as HTML } ?? "")<br><span class="muted">\(s.description ?? "")</span></td>
                 <td>\(sources)</td><td>\(destinations)</td>
                 <td>\(s.roles.map(\.name).joined(separator: ", "))</td>
                 <td>\(windows)</td>

@@ -112,6 +112,25 @@ public enum ConfigFiles {
         return ConfigRead(objects: objects, errors: errors, warnings: warnings)
     }
 
+    /// Files someone chose (`hawser apply -f`): each is read whatever its name or directory
+    /// (`/home/me/.config/apps.yaml`, standard input), and messages name it as given.
+    public static func read(chosen files: [(name: String, text: String)], serverClusters: [String: String] = [:]) -> ConfigRead {
+        // Neutral names, so the directory rules (extensions, dot-directories) pass every file.
+        let names = files.indices.map { "\($0)/file.yaml" }
+        var result = read(files: zip(names, files).map { (path: $0.0, data: Data($0.1.text.utf8)) }, serverClusters: serverClusters)
+        let given = Dictionary(uniqueKeysWithValues: zip(names, files.map(\.name)))
+        func rename(_ d: ConfigDiagnostic) -> ConfigDiagnostic {
+            var d = d
+            d.file = given[d.file] ?? d.file
+            d.message = names.indices.reversed().reduce(d.message) { $0.replacingOccurrences(of: names[$1], with: files[$1].name) }
+            return d
+        }
+        result.errors = result.errors.map(rename)
+        result.warnings = result.warnings.map(rename)
+        for i in result.objects.indices { result.objects[i].file = given[result.objects[i].file] ?? result.objects[i].file }
+        return result
+    }
+
     static func read(_ object: JSONValue, serverClusters: [String: String], _ c: inout DocumentContext) -> ConfigObject? {
         guard case .object(let o) = object else { return nil }
         let apiVersion = c.string(o["apiVersion"], "apiVersion") ?? ""

@@ -345,7 +345,10 @@ extension Hub {
     // MARK: hawser apply, hawser export
 
     public func apply(_ request: ApplyRequest, by principal: Principal) async throws -> ApplyResponse {
-        let read = ConfigFiles.read(files: request.files.map { (path: $0.path, data: Data($0.content.utf8)) }, serverClusters: request.serverClusters)
+        let read = ConfigFiles.read(chosen: request.files.map { (name: $0.path, text: $0.content) }, serverClusters: request.serverClusters)
+        if read.objects.isEmpty && read.errors.isEmpty {
+            throw HubError(.invalid, "\(request.files.map(\.path).joined(separator: ", ")) hold\(request.files.count == 1 ? "s" : "") no Application, AppProject or RBACPolicy document; nothing was applied")
+        }
         let plan: ConfigPlan
         do { plan = try await planConfig(read, source: .user(principal)) } catch let rejection as ConfigRejection {
             throw HubError(.invalid, rejection.description)

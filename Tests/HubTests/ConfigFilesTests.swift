@@ -154,6 +154,15 @@ import Testing
         #expect(result.errors.map(\.description) == ["b/two.yaml:4: metadata.name: application \"web\" is also defined at a/one.yaml:1; each name may be defined once"])
     }
 
+    /// `hawser apply -f` reads what it is given, in a dot-directory or from standard input,
+    /// and names it as given.
+    @Test func chosenFilesAreReadWhateverTheirNameAndNamedAsGiven() {
+        let app = { (name: String) in "apiVersion: hawser.io/v1\nkind: Application\nmetadata:\n  name: \(name)\nspec:\n  source: {repoURL: r, path: p}\n  destination: {name: c, namespace: n}\n" }
+        let result = ConfigFiles.read(chosen: [("/home/me/.config/apps.yaml", app("a")), ("<stdin>", app("b")), ("again.json", app("a"))])
+        #expect(result.objects.map { "\($0.file) \($0.name)" } == ["/home/me/.config/apps.yaml a", "<stdin> b"])
+        #expect(result.errors.map(\.description) == ["again.json:4: metadata.name: application \"a\" is also defined at /home/me/.config/apps.yaml:1; each name may be defined once"])
+    }
+
     @Test func unknownFieldsAreReportedNotDropped() throws {
         let result = read(["p.yaml": """
             apiVersion: argoproj.io/v1alpha1

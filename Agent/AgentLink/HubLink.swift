@@ -20,11 +20,15 @@ public protocol HubLinkDelegate: Sendable {
     func disconnected() async
 }
 
-/// Sends frames to the hub on the current connection.
+/// Sends frames to the hub on the current connection. Statuses are written directly, so a
+/// slow hub slows their sender down (backpressure); every other frame goes through the
+/// connection's control queue, so whoever sends it (the read loop handling an assignment,
+/// say) never waits for the hub to read.
 public struct FrameSender: Sendable {
     let outbound: NIOAsyncChannelOutboundWriter<Frame>
+    let control: OutboundFrameQueue
     public func send(_ frame: Frame) async throws {
-        try await outbound.write(frame)
+        if case .status = frame { try await outbound.write(frame) } else { await control.send(frame) }
     }
 }
 
@@ -134,10 +138,7 @@ public final class HubLink: Sendable {
             onWelcome()
             state.withLock { $0 = .connected }
             logger.info("connected to hub", metadata: ["cluster": "\(welcome.clusterName)", "protocol": "\(welcome.protocolVersion)"])
-            let sender = FrameSender(outbound: outbound)
-            await delegate.connected(welcome, sender: sender)
-
-            // Pings, pongs and command acks are queued, not written here: this read loop must
+            // Pings, pongs, acks and errors are queued, not written here: this read loop must
             // keep reading while the hub is slow to read what we send (see OutboundFrameQueue).
             let control = OutboundFrameQueue(outbound: outbound) { frame in
                 switch frame {
@@ -146,6 +147,9 @@ public final class HubLink: Sendable {
                 default: nil  // command acks are one per command, not cumulative
                 }
             }
+            let sender = FrameSender(outbound: outbound, control: control)
+            await delegate.connected(welcome, sender: sender)
+
             let interval = Duration.seconds(welcome.heartbeatSeconds)
             let lastReceived = Mutex(ContinuousClock.now)
             let raw = channel.channel

@@ -316,7 +316,7 @@ public enum HubRoutes {
         }
         api.post("/configrepos/{name}/refresh") { _, context in
             let name = try context.parameters.require("name")
-            return try await g.run(context, .get, .configrepos, name, audited: false) { try await hub.reconcileConfigRepo(named: name) }
+            return try await g.run(context, .update, .configrepos, name) { try await hub.reconcileConfigRepo(named: name) }
         }
         api.delete("/configrepos/{name}") { _, context -> HTTPResponse.Status in
             let name = try context.parameters.require("name")

@@ -122,7 +122,9 @@ public struct ApplicationDocument: Sendable, Hashable {
         var clusterField = "spec.destination.name"
         let byName = c.string(destination["name"], "spec.destination.name")
         let byServer = c.string(destination["server"], "spec.destination.server")
-        let selector = c.string(destination["clusterSelector"], "spec.destination.clusterSelector")
+        // Fleet targeting is Hawser's own: in an Argo CD Application it is an unknown field.
+        let hawser = apiVersion == .hawser
+        let selector = hawser ? c.string(destination["clusterSelector"], "spec.destination.clusterSelector") : nil
         switch (byName, byServer, selector) {
         case (let n?, nil, nil): cluster = n
         case (nil, let s?, nil):
@@ -141,7 +143,7 @@ public struct ApplicationDocument: Sendable, Hashable {
             c.error("spec.destination.namespace", "the destination namespace is required: objects without a namespace are deployed there")
         }
 
-        let rollout: RolloutStrategy? = c.object(specObject["rollout"], "spec.rollout").flatMap { r in
+        let rollout: RolloutStrategy? = (hawser ? c.object(specObject["rollout"], "spec.rollout") : nil).flatMap { r in
             switch r["maxUnavailable"] {
             case .int(let i)?: return RolloutStrategy(maxUnavailable: String(i))
             case let v: return c.string(v, "spec.rollout.maxUnavailable").map { RolloutStrategy(maxUnavailable: $0) }

@@ -52,12 +52,19 @@ extension Hub {
     /// Removes the repository; what it defined stays, no longer managed (edit or delete it
     /// through the API from then on).
     public func deleteConfigRepo(named name: String) async throws {
-        let r = try await requireConfigRepo(name)
-        try await store.deleteConfigRepo(named: name)
-        if r.state.policy != nil { await rbac.setGitPolicy(nil, source: "") }
-        await rbac.projectsChanged()
-        logger.info("config repository removed", metadata: ["name": "\(name)"])
+        // Not in the middle of its reconcile, which would write it back.
+        try await configQueue.run(Self.declarativeQueue) { [self] in
+            let r = try await requireConfigRepo(name)
+            try await store.deleteConfigRepo(named: name)
+            if r.state.policy != nil { await rbac.setGitPolicy(nil, source: "") }
+            await rbac.projectsChanged()
+            logger.info("config repository removed", metadata: ["name": "\(name)"])
+        }
     }
+
+    /// Declarative changes (`hawser apply`, every config repository's reconcile, removing a
+    /// config repository) happen one at a time, so ownership is decided on what is there.
+    static let declarativeQueue = "declarative"
 
     func requireConfigRepo(_ name: String) async throws -> ConfigRepoRecord {
         guard let r = try await store.configRepo(named: name) else {
@@ -92,7 +99,7 @@ extension Hub {
     /// field), and the refusal is audited once per commit.
     @discardableResult
     public func reconcileConfigRepo(named name: String, since: ContinuousClock.Instant? = .now) async throws -> ConfigRepoView {
-        try await configQueue.run(name) { [self] in
+        try await configQueue.run(Self.declarativeQueue) { [self] in
             var r = try await requireConfigRepo(name)
             let url = r.url
             let credentials: @Sendable () async throws -> GitCredentials = { [self] in try await self.credentials(for: url) }
@@ -122,12 +129,17 @@ extension Hub {
             let previousCommit = r.state.lastCommit?.sha
             r.state.lastCommit = commit
             r.state.checkedAt = now()
+            // What is saved if the commit cannot be written after all: it was read, not applied.
+            let unapplied = r
             do {
                 let plan = try await planConfig(read, source: .repo(r, commit))
                 r.state.errors = []
                 r.state.warnings = plan.warnings
                 // Kept objects are reported until they are deleted or defined again.
-                var orphaned = r.state.orphaned.filter { o in !read.objects.contains { $0.kind.rawValue == o.kind && $0.name == o.name } }
+                let stillKept = try await keptObjects()
+                var orphaned = r.state.orphaned.filter { o in
+                    stillKept.contains("\(o.kind)/\(o.name)") && !read.objects.contains { $0.kind.rawValue == o.kind && $0.name == o.name }
+                }
                 for o in plan.orphaned where !orphaned.contains(where: { $0.kind == o.kind && $0.name == o.name }) { orphaned.append(o) }
                 r.state.orphaned = orphaned
                 if let policy = plan.policy { r.state.policy = policy }
@@ -150,12 +162,22 @@ extension Hub {
                                 detail: Self.auditDetail(.repo(r, commit), file: nil) + "; nothing applied: " + rejection.errors.prefix(5).map(\.description).joined(separator: "; "))
                 }
             } catch let error as HubError {
-                // Changed meanwhile (a name taken between check and write): the next poll retries.
-                r.state.errors = [ConfigDiagnostic(file: r.path, line: nil, field: nil, message: error.message)]
-                try await store.saveConfigRepo(r, replace: true)
+                // Changed meanwhile (a name taken between check and write): nothing of the commit
+                // was written, and the next poll tries again.
+                var failed = unapplied
+                failed.state.errors = [ConfigDiagnostic(file: r.path, line: nil, field: nil, message: error.message)]
+                try await store.saveConfigRepo(failed, replace: true)
+                return try await configRepoView(failed)
             }
             return try await configRepoView(r)
         }
+    }
+
+    /// `Application/NAME` and `AppProject/NAME` of every unmanaged object: what a repository
+    /// kept after its file was removed stays reported while it is still there, unmanaged.
+    func keptObjects() async throws -> Set<String> {
+        Set(try await store.apps().filter { $0.parent == nil && $0.managedBy == nil }.map { "Application/\($0.name)" }
+            + store.projects().filter { $0.managedBy == nil }.map { "AppProject/\($0.name)" })
     }
 
     func configRepoView(_ r: ConfigRepoRecord) async throws -> ConfigRepoView {
@@ -174,10 +196,20 @@ extension Hub {
                               objects: objects + r.state.orphaned)
     }
 
-    /// At start: the RBAC policy the config repositories applied before the restart.
+    /// At start: the RBAC policy the config repositories applied before the restart. One that
+    /// no longer fits the hub's own policy (policy.csv was edited meanwhile) is left out and
+    /// logged: the hub still starts, and the repository's next commit is checked again.
     public func loadConfigRepoPolicy() async throws {
         for r in try await store.configRepos() {
-            if let policy = r.state.policy { await rbac.setGitPolicy(policy, source: Self.policySource(r, file: policy.file)) }
+            guard let policy = r.state.policy else { continue }
+            let source = Self.policySource(r, file: policy.file)
+            let problems = try await rbac.check(gitPolicy: policy, source: source, projects: try await store.projects())
+            guard problems.isEmpty else {
+                logger.error("the RBAC policy from a config repository is not used: it is invalid with this hub's policy", metadata: [
+                    "configRepo": "\(r.name)", "file": "\(policy.file)", "problems": "\(problems.map(\.description).joined(separator: "; "))"])
+                continue
+            }
+            await rbac.setGitPolicy(policy, source: source)
         }
     }
 }

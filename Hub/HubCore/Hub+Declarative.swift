@@ -56,10 +56,12 @@ extension Hub {
         func managedBy(_ object: ConfigObject, deletesResources: Bool = false, pruneDisabled: Bool = false) -> ManagedBy? {
             repo.map { ManagedBy(configRepo: $0.name, repoURL: $0.url, file: object.file, deletesResources: deletesResources, pruneDisabled: pruneDisabled) }
         }
+        var ownershipRefused = false
         /// Whether this source may change an object that `current` manages.
         func owned(_ current: ManagedBy?, _ object: ConfigObject) -> Bool {
             guard let current, current.configRepo != repo?.name else { return true }
             errors.append(object.diagnostic("metadata.name", "\(object.label) is managed by \(current.description); change it there, or remove it from there first"))
+            ownershipRefused = true
             return false
         }
 
@@ -80,7 +82,7 @@ extension Hub {
                 updated.spec = spec
                 updated.managedBy = marker
                 updated.updatedAt = t
-                plan.changes.updateProjects.append(updated)
+                plan.changes.updateProjects.append((updated, existing.managedBy))
                 desiredProjects[object.name] = updated
                 if existing.spec != spec {
                     plan.projectRoles[object.name] = Set(spec.roles.map(\.name))
@@ -132,7 +134,7 @@ extension Hub {
                     continue
                 }
                 let specChanged = Self.spec(existing) != spec
-                plan.changes.updateApps.append((spec.name, { record in
+                plan.changes.updateApps.append((spec.name, existing.managedBy, { record in
                     if specChanged {
                         Self.apply(spec, to: &record)
                         record.rollback = nil  // a change ends a rollback, as `app set` does
@@ -164,10 +166,12 @@ extension Hub {
                 if let other = try await store.configRepos().first(where: { $0.name != r.name && $0.state.policy != nil }) {
                     errors.append(object.diagnostic("kind", "config repository \(other.name) already defines the RBAC policy (\(other.state.policy?.file ?? "")); one repository holds it"))
                 } else {
-                    let policy = ConfigPolicy(csv: doc.csv, defaultRole: doc.defaultRole, file: object.file)
+                    let policy = ConfigPolicy(csv: doc.csv, file: object.file)
                     for d in try await rbac.check(gitPolicy: policy, source: Self.policySource(r, file: object.file), projects: Array(desiredProjects.values)) {
-                        let line = d.line.map { (object.fields.line(of: "data.policy.csv") ?? object.fields.line(of: "spec.policy") ?? object.line) + $0 }
-                        errors.append(ConfigDiagnostic(file: object.file, line: line ?? object.line, field: nil, message: d.description))
+                        let (field, line) = d.line.map { doc.place(ofLine: $0) } ?? (nil, nil)
+                        // A block scalar's text starts on the line after its key.
+                        let fileLine = field.flatMap { object.fields.line(of: $0) }.map { $0 + (line ?? 1) }
+                        errors.append(ConfigDiagnostic(file: object.file, line: fileLine ?? object.line, field: field, message: d.problem + "; " + d.fix + (d.text.map { " (line: \($0))" } ?? "")))
                     }
                     if r.state.policy != policy {
                         plan.policy = .some(policy)
@@ -187,6 +191,7 @@ extension Hub {
         // often a wrong path or a broken branch than a decision to delete everything.
         if let r = repo, read.errors.isEmpty, read.objects.isEmpty {
             let managed = apps.values.filter { $0.managedBy?.configRepo == r.name }.count + projects.values.filter { $0.managedBy?.configRepo == r.name }.count
+                + (r.state.policy == nil ? 0 : 1)
             if managed > 0 {
                 errors.append(ConfigDiagnostic(file: r.path, line: nil, field: nil, message:
                     "this commit defines no objects, and applying it would remove the \(managed) this repository manages; nothing was changed. If they should all go, remove the config repository (`hawser config-repo rm \(r.name)`, which keeps them) and delete them"))
@@ -201,13 +206,13 @@ extension Hub {
                 let m = app.managedBy!
                 if r.prune && !m.pruneDisabled {
                     let deployments = app.isFleet ? try await store.children(of: app.name) : [app]
-                    plan.changes.deleteApps.append(app.name)
+                    plan.changes.deleteApps.append((app.name, m))
                     plan.withdrawn.append((app, deployments, m.deletesResources))
                     plan.outcomes.append(ConfigOutcome(kind: "Application", name: app.name, action: .deleted, file: nil))
                     plan.changes.audit.append(AuditRecord(at: t, actor: Self.auditActor(source), action: "delete", resource: "applications", object: "\(app.project)/\(app.name)",
                                                           outcome: "succeeded", detail: Self.auditDetail(source, file: m.file) + (m.deletesResources ? "; cascade" : "; its resources are kept (no resources finalizer)")))
                 } else {
-                    plan.changes.updateApps.append((app.name, { $0.managedBy = nil }))
+                    plan.changes.updateApps.append((app.name, m, { $0.managedBy = nil }))
                     let why = m.pruneDisabled ? "Prune=false" : "the config repository does not prune (--prune)"
                     let outcome = ConfigOutcome(kind: "Application", name: app.name, action: .orphaned, file: m.file)
                     plan.orphaned.append(outcome)
@@ -221,7 +226,7 @@ extension Hub {
             for p in projects.values.sorted(by: { $0.name < $1.name }) where p.managedBy?.configRepo == r.name && !defined.contains("AppProject/\(p.name)") {
                 let m = p.managedBy!
                 if r.prune && !m.pruneDisabled && p.name != "default" {
-                    plan.changes.deleteProjects.append(p.name)
+                    plan.changes.deleteProjects.append((p.name, m))
                     plan.projectRoles[p.name] = []
                     plan.outcomes.append(ConfigOutcome(kind: "AppProject", name: p.name, action: .deleted, file: nil))
                     plan.changes.audit.append(AuditRecord(at: t, actor: Self.auditActor(source), action: "delete", resource: "projects", object: p.name,
@@ -229,7 +234,7 @@ extension Hub {
                 } else {
                     var released = p
                     released.managedBy = nil
-                    plan.changes.updateProjects.append(released)
+                    plan.changes.updateProjects.append((released, m))
                     let outcome = ConfigOutcome(kind: "AppProject", name: p.name, action: .orphaned, file: m.file)
                     plan.orphaned.append(outcome)
                     plan.outcomes.append(outcome)
@@ -240,17 +245,19 @@ extension Hub {
                 }
             }
             // A project removed while apps of it stay would fail in the store; say so here, by file.
-            let deletedApps = Set(plan.changes.deleteApps)
-            for name in plan.changes.deleteProjects {
-                let staying = apps.values.filter { $0.project == name && !deletedApps.contains($0.name) } .map(\.name).sorted()
-                    + read.objects.compactMap(\.application).filter { $0.spec.project == name }.map(\.spec.name)
+            let deletedApps = Set(plan.changes.deleteApps.map(\.name))
+            let projectOf = Dictionary(read.objects.compactMap(\.application).map { ($0.spec.name, $0.spec.project) }, uniquingKeysWith: { a, _ in a })
+            for name in plan.changes.deleteProjects.map(\.name) {
+                // Each app in the project it will be in after this commit.
+                let staying = apps.values.filter { !deletedApps.contains($0.name) && (projectOf[$0.name] ?? $0.project) == name }.map(\.name)
+                    + projectOf.filter { $0.value == name && apps[$0.key] == nil }.map(\.key)
                 if !staying.isEmpty {
                     errors.append(ConfigDiagnostic(file: projects[name]?.managedBy?.file ?? r.path, line: nil, field: nil,
-                                                   message: "project \"\(name)\" was removed, but applications still use it (\(staying.prefix(5).joined(separator: ", "))); remove them in the same commit or move them to another project"))
+                                                   message: "project \"\(name)\" was removed, but applications still use it (\(staying.sorted().prefix(5).joined(separator: ", "))); remove them in the same commit or move them to another project"))
                 }
             }
         }
-        guard errors.isEmpty else { throw ConfigRejection(errors: errors, warnings: plan.warnings) }
+        guard errors.isEmpty else { throw ConfigRejection(errors: errors, warnings: plan.warnings, ownership: ownershipRefused) }
         return plan
     }
 
@@ -277,13 +284,16 @@ extension Hub {
         for project in plan.rerender {
             for app in try await store.apps() where app.project == project && app.parent == nil && !toRender.contains(app.name) { toRender.append(app.name) }
         }
+        // One fetch per repository serves them all: every render asks for a fetch that started
+        // after this instant, and concurrent asks share the one in flight.
+        let since = ContinuousClock.now
         await withTaskGroup(of: Void.self) { group in
             var next = 0
             func add() {
                 let name = toRender[next]
                 next += 1
                 group.addTask { [self] in
-                    do { _ = try await refresh(appNamed: name) } catch {
+                    do { try await renderDeclared(name, since: since) } catch {
                         logger.warning("render after a declarative change failed", metadata: ["app": "\(name)", "error": "\(error)"])
                     }
                 }
@@ -291,6 +301,17 @@ extension Hub {
             for _ in 0..<min(4, toRender.count) { add() }
             while await group.next() != nil { if next < toRender.count { add() } }
         }
+    }
+
+    /// Renders and assigns an app created or changed by a declarative set (a fleet app through
+    /// its deployments). No refresh command: a changed app's agent gets a new generation anyway.
+    func renderDeclared(_ name: String, since: ContinuousClock.Instant) async throws {
+        if try await requireApp(name).isFleet {
+            try await reconcileFleet(name, fetchSince: since)
+            return
+        }
+        let changed = try await refreshQueue.run(name) { [self] in try await renderAndAssign(try await requireApp(name), fetchSince: since) }
+        if changed { await publishApp(name) }
     }
 
     static func policySource(_ r: ConfigRepoRecord, file: String) -> String { "config repository \(r.name): \(file)" }
@@ -350,14 +371,21 @@ extension Hub {
             throw HubError(.invalid, "\(request.files.map(\.path).joined(separator: ", ")) hold\(request.files.count == 1 ? "s" : "") no Application, AppProject or RBACPolicy document; nothing was applied")
         }
         let plan: ConfigPlan
-        do { plan = try await planConfig(read, source: .user(principal)) } catch let rejection as ConfigRejection {
-            throw HubError(.invalid, rejection.description)
+        // One declarative change at a time (config repositories' reconciles included): what is
+        // planned is what the transaction finds, unless an API edit came between (the store
+        // then refuses the set).
+        return try await configQueue.run(Self.declarativeQueue) { [self] in
+            let plan: ConfigPlan
+            do { plan = try await planConfig(read, source: .user(principal)) } catch let rejection as ConfigRejection {
+                // Something Git owns: 409, as for any other change to it.
+                throw HubError(rejection.ownership ? .conflict : .invalid, rejection.description)
+            }
+            if !request.dryRun && plan.changesAnything {
+                try await executeConfig(plan, repo: nil)
+                logger.info("declarative files applied", metadata: ["by": "\(principal.name)", "objects": "\(plan.outcomes.count)"])
+            }
+            return ApplyResponse(objects: plan.outcomes, warnings: plan.warnings, dryRun: request.dryRun)
         }
-        if !request.dryRun && plan.changesAnything {
-            try await executeConfig(plan, repo: nil)
-            logger.info("declarative files applied", metadata: ["by": "\(principal.name)", "objects": "\(plan.outcomes.count)"])
-        }
-        return ApplyResponse(objects: plan.outcomes, warnings: plan.warnings, dryRun: request.dryRun)
     }
 
     /// Every project and application (not a fleet's per-cluster deployments) the caller may
@@ -385,6 +413,8 @@ extension Hub {
 struct ConfigRejection: Error, CustomStringConvertible {
     var errors: [ConfigDiagnostic]
     var warnings: [ConfigDiagnostic]
+    /// An object another config repository manages was among the changes.
+    var ownership = false
     var description: String {
         let shown = errors.prefix(20).map { "  \($0)" }
         return "nothing was applied:\n" + shown.joined(separator: "\n") + (errors.count > 20 ? "\n  and \(errors.count - 20) more" : "")

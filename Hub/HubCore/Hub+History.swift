@@ -48,6 +48,12 @@ extension Hub {
     /// agent is told to sync. It lasts until the next manual sync or change of the app.
     public func rollback(appNamed name: String, to id: Int64, by p: Principal) async throws -> (view: AppView, disabledAutoSync: Bool) {
         let app = try await requireApp(name)
+        var owner = app
+        if let parent = app.parent { owner = try await requireApp(parent) }
+        if let m = owner.managedBy {
+            // Git is the app's source of truth: its next commit would take a rollback back.
+            throw HubError(.conflict, "application \"\(app.parent ?? name)\" is managed by \(m.description): roll back in Git (revert the commit, or set targetRevision to the revision wanted), and the hub deploys that")
+        }
         if app.isFleet {
             // A fleet app's history entry belongs to one cluster's deployment: roll that one back.
             for d in try await store.children(of: name) where try await store.history(app: d.name).contains(where: { $0.id == id }) {

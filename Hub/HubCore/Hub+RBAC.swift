@@ -47,7 +47,7 @@ actor RBACState {
         let text = try policyText()
         let bindings = projects.flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
         do {
-            _ = try Enforcer(policyCSV: text, policyDefault: policy.defaultRole ?? configuration.defaultRole, projectRoles: bindings,
+            _ = try Enforcer(policyCSV: text, policyDefault: configuration.defaultRole, projectRoles: bindings,
                              source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
                              additionalPolicies: [(policy.csv, source)])
             return []
@@ -80,12 +80,12 @@ actor RBACState {
     func current(projects: () async throws -> [ProjectRecord], log: (String) -> Void) async throws -> Enforcer {
         let fileText = try policyText()
         // The key of what the enforcer was built from: policy.csv, and the Git policy if any.
-        let text = fileText + (gitPolicy.map { "\n# \(gitPolicySource) (default \($0.defaultRole ?? "-"))\n" + $0.csv } ?? "")
+        let text = fileText + (gitPolicy.map { "\n# \(gitPolicySource)\n" + $0.csv } ?? "")
         if let enforcer, let builtFrom, builtFrom.policy == text, builtFrom.projectsGeneration == projectsGeneration { return enforcer }
         let generation = projectsGeneration
         let bindings = try await projects().flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
         do {
-            let built = try Enforcer(policyCSV: fileText, policyDefault: gitPolicy?.defaultRole ?? configuration.defaultRole, projectRoles: bindings,
+            let built = try Enforcer(policyCSV: fileText, policyDefault: configuration.defaultRole, projectRoles: bindings,
                                      source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
                                      additionalPolicies: gitPolicy.map { [($0.csv, gitPolicySource)] } ?? [])
             enforcer = built

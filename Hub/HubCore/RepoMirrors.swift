@@ -61,12 +61,9 @@ actor RepoMirrors {
             let state = states[key] ?? State()
             if let inFlight = state.inFlight {
                 if inFlight.started >= since { return try await inFlight.task.value }
-                _ = try? await inFlight.task.value  // too early for this caller: wait, then start another
-                // Its starter records the result when it next runs on this actor; until then the
-                // finished fetch is still listed here, and awaiting it again returns at once:
-                // give the starter the actor instead of spinning on it (several renders of one
-                // repository asked for at once did, with both cores busy for good).
-                if states[key]?.inFlight?.started == inFlight.started { await Task.yield() }
+                // Too early for this caller: wait, then start another. The fetch's task records
+                // its result here before it completes, so the next turn sees it gone.
+                _ = try? await inFlight.task.value
                 continue
             }
             if let started = state.lastStarted, started >= since, let last = state.last { return try last.get() }
@@ -142,32 +139,53 @@ actor RepoMirrors {
         let mirror = path(for: url)
         let (pool, timeout, base) = (threadPool, timeout, directory)
         let task = Task<GitFetchResult, any Error> {
-            let creds = try await credentials()
-            let work = Task<GitFetchResult, any Error> { try await pool.runIfActive {
-                try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-                // The deadline starts when a thread picks the fetch up, not while it queues.
-                let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
-                do {
-                    return try GitMirror.fetch(remote: url, into: mirror, credentials: creds, deadline: deadline)
-                } catch {
-                    throw HubError(.unavailable, "\(error)")
-                }
-            } }
-            // libgit2 1.5 has no socket timeout: a server that accepts and then sends nothing
-            // holds the thread. Callers stop waiting after the timeout (plus time to queue), so
-            // one dead remote never stalls polls, refreshes or webhooks of the others.
+            let result: Result<GitFetchResult, any Error>
             do {
-                return try await Self.first(of: work, within: timeout + min(timeout, .seconds(30)), url: url)
-            } catch let error as AbandonedFetch {
-                self.markStuck(key, until: work)
-                throw HubError(.unavailable, error.description)
+                result = .success(try await self.fetchOnce(url, key: key, mirror: mirror, pool: pool, timeout: timeout, base: base, credentials: credentials))
+            } catch {
+                result = .failure(error)
             }
+            self.finished(key, started: started, result)  // this task runs on the actor (it was created in one)
+            return try result.get()
         }
+        // Set before this actor can run anything else, so `finished` (which the task calls on
+        // this actor) always finds it.
         states[key, default: State()].inFlight = (started, task)
         fetchCount += 1
-        let result = await task.result
+        return try await task.value
+    }
+
+    /// One fetch into the mirror, on the thread pool.
+    private nonisolated func fetchOnce(_ url: String, key: String, mirror: String, pool: NIOThreadPool, timeout: Duration, base: String,
+                                       credentials: @escaping @Sendable () async throws -> GitCredentials) async throws -> GitFetchResult {
+        let creds = try await credentials()
+        let work = Task<GitFetchResult, any Error> { try await pool.runIfActive {
+            try FileManager.default.createDirectory(atPath: base, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            // The deadline starts when a thread picks the fetch up, not while it queues.
+            let deadline = Date().addingTimeInterval(Double(timeout.components.seconds))
+            do {
+                return try GitMirror.fetch(remote: url, into: mirror, credentials: creds, deadline: deadline)
+            } catch {
+                throw HubError(.unavailable, "\(error)")
+            }
+        } }
+        // libgit2 1.5 has no socket timeout: a server that accepts and then sends nothing
+        // holds the thread. Callers stop waiting after the timeout (plus time to queue), so
+        // one dead remote never stalls polls, refreshes or webhooks of the others.
+        do {
+            return try await Self.first(of: work, within: timeout + min(timeout, .seconds(30)), url: url)
+        } catch let error as AbandonedFetch {
+            await markStuck(key, until: work)
+            throw HubError(.unavailable, error.description)
+        }
+    }
+
+    /// A fetch is over: recorded by its own task before the task completes, so a caller who
+    /// waited on the task never finds it still listed as in flight (and spins on it: several
+    /// renders of one repository asked for at once did, both cores busy for good).
+    private func finished(_ key: String, started: ContinuousClock.Instant, _ result: Result<GitFetchResult, any Error>) {
         metrics?.fetched(result: (try? result.get()) == nil ? "failed" : "succeeded", duration: .now - started)
-        states[key, default: State()].inFlight = nil
+        if states[key]?.inFlight?.started == started { states[key, default: State()].inFlight = nil }
         states[key, default: State()].lastStarted = started
         states[key, default: State()].last = result
         states[key, default: State()].lastFetchedAt = Date()
@@ -177,7 +195,6 @@ actor RepoMirrors {
             for (ref, lost) in r.forcedUpdates { notes[ref] = (lost, r.refs[ref] ?? "") }
             forcePushes[key] = notes
         }
-        return try result.get()
     }
 }
 

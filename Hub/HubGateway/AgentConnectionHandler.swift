@@ -119,7 +119,8 @@ struct AgentConnectionHandler {
             case .pong:
                 await hub.agentHeartbeat(connection)
             case .status(let report):
-                try await statuses.submit(report, frameSeq: envelope.seq)
+                // False once a batch failed: the connection is being closed with the reason.
+                guard await statuses.submit(report, frameSeq: envelope.seq) else { return }
             case .renew(let renew):
                 let issued = try await hub.renew(clusterId: cluster.id, csrPEM: renew.csrPEM)
                 await session.send(.certificate(issued))
@@ -220,10 +221,21 @@ actor GatewaySession: AgentSession {
         active = true
     }
 
+    /// Ends the connection without waiting on the peer: the error frame is written if the link
+    /// takes it, and the channel closes within 5 s either way (a peer that stopped reading must
+    /// not hold a heartbeat timeout or a failed status batch for minutes of TCP retries).
     func close(with error: ProtocolError?) async {
         closed = true
         await queue.discard()
-        if let error { try? await outbound.write(.error(error)) }
-        try? await channel.close()
+        let (outbound, channel) = (outbound, channel)
+        guard let error else {
+            try? await channel.close()
+            return
+        }
+        Task {
+            try? await outbound.write(.error(error))
+            try? await channel.close()
+        }
+        Task { try? await Task.sleep(for: .seconds(5)); try? await channel.close() }
     }
 }

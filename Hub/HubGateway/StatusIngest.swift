@@ -37,9 +37,10 @@ actor StatusIngest {
         self.fail = fail
     }
 
-    /// Queues a status; suspends while `limit` are waiting. Throws once a batch failed.
-    func submit(_ report: AppStatusReport, frameSeq: UInt64) async throws(ProtocolError) {
-        if let failure { throw failure }
+    /// Queues a status; suspends while `limit` are waiting. False once a batch failed (`fail`
+    /// has told the agent and is closing the connection): stop reading.
+    func submit(_ report: AppStatusReport, frameSeq: UInt64) async -> Bool {
+        if failure != nil { return false }
         pending.append((report, frameSeq))
         if !storing {
             storing = true
@@ -48,7 +49,7 @@ actor StatusIngest {
         while pending.count >= limit && failure == nil {
             await withCheckedContinuation { waiting.append($0) }
         }
-        if let failure { throw failure }
+        return failure == nil
     }
 
     private func storeAll() async {

@@ -54,29 +54,32 @@ public struct ConfigRepoState: Codable, Sendable, Hashable {
     }
 }
 
-/// RBAC policy lines from a config repository's file.
+/// RBAC policy lines from a config repository's file (added to policy.csv; the default role
+/// stays the hub's).
 public struct ConfigPolicy: Codable, Sendable, Hashable {
     public var csv: String
-    public var defaultRole: String?
     public var file: String
-    public init(csv: String, defaultRole: String?, file: String) {
+    public init(csv: String, file: String) {
         self.csv = csv
-        self.defaultRole = defaultRole
         self.file = file
     }
 }
 
 /// Everything one commit of a config repository (or one `hawser apply`) changes, written in
 /// one transaction with its audit entries: it applies whole or not at all.
+///
+/// Each change to an existing object names who manages it as it was planned (`owner`: a config
+/// repository, or nil): if that changed before the transaction (another repository or an
+/// `apply` got there first), the whole set fails with `conflict` instead of overwriting it.
 public struct ConfigChanges: Sendable {
     public var createProjects: [ProjectRecord] = []
     /// Replaces the spec and `managedBy` of each named project.
-    public var updateProjects: [ProjectRecord] = []
+    public var updateProjects: [(record: ProjectRecord, owner: ManagedBy?)] = []
     public var createApps: [AppRecord] = []
     /// Changes to existing apps, made on the stored record inside the transaction.
-    public var updateApps: [(name: String, change: @Sendable (inout AppRecord) -> Void)] = []
-    public var deleteApps: [String] = []
-    public var deleteProjects: [String] = []
+    public var updateApps: [(name: String, owner: ManagedBy?, change: @Sendable (inout AppRecord) -> Void)] = []
+    public var deleteApps: [(name: String, owner: ManagedBy?)] = []
+    public var deleteProjects: [(name: String, owner: ManagedBy?)] = []
     /// Saved with the changes (its state says which commit they came from).
     public var configRepo: ConfigRepoRecord?
     public var audit: [AuditRecord] = []

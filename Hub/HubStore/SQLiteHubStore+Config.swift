@@ -7,21 +7,37 @@ extension SQLiteHubStore {
 
     public func saveConfigRepo(_ r: ConfigRepoRecord, replace: Bool) async throws {
         try await write { db in
-            if !replace, try Row.fetchOne(db, sql: "SELECT 1 FROM config_repo WHERE name = ?", arguments: [r.name]) != nil {
-                throw StoreError.conflict("config repository \"\(r.name)\" already exists")
+            if replace { try Self.updateConfigRepo(db, r) } else {
+                do {
+                    try db.execute(sql: """
+                        INSERT INTO config_repo (name, url, path, revision, prune, server_clusters, created_at, created_by, state)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [r.name, r.url, r.path, r.revision, r.prune, try JSONColumn.encode(r.serverClusters), r.createdAt.unixSeconds, r.createdBy,
+                                         try JSONColumn.encode(r.state)])
+                } catch let error as DatabaseError where error.isUniqueViolation {
+                    throw StoreError.conflict("config repository \"\(r.name)\" already exists")
+                }
             }
-            try Self.saveConfigRepo(db, r)
         }
     }
 
-    static func saveConfigRepo(_ db: Database, _ r: ConfigRepoRecord) throws {
-        try db.execute(sql: """
-            INSERT INTO config_repo (name, url, path, revision, prune, server_clusters, created_at, created_by, state)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT(name) DO UPDATE SET url = excluded.url, path = excluded.path, revision = excluded.revision, prune = excluded.prune,
-                server_clusters = excluded.server_clusters, state = excluded.state
-            """, arguments: [r.name, r.url, r.path, r.revision, r.prune, try JSONColumn.encode(r.serverClusters), r.createdAt.unixSeconds, r.createdBy,
-                             try JSONColumn.encode(r.state)])
+    /// An update, never an insert: a repository removed meanwhile stays removed.
+    static func updateConfigRepo(_ db: Database, _ r: ConfigRepoRecord) throws {
+        try db.execute(sql: "UPDATE config_repo SET url = ?, path = ?, revision = ?, prune = ?, server_clusters = ?, state = ? WHERE name = ?",
+                       arguments: [r.url, r.path, r.revision, r.prune, try JSONColumn.encode(r.serverClusters), try JSONColumn.encode(r.state), r.name])
+        if db.changesCount == 0 { throw StoreError.notFound("config repository \"\(r.name)\" was removed meanwhile") }
+    }
+
+    /// Throws `conflict` unless the stored `managed_by` of the row is `expected`: ownership is
+    /// decided on what is stored when the change is written, not on what was read before.
+    static func requireOwner(_ db: Database, table: String, name: String, expected: ManagedBy?) throws {
+        guard let row = try Row.fetchOne(db, sql: "SELECT managed_by FROM \(table) WHERE name = ?", arguments: [name]) else {
+            throw StoreError.notFound("\(table == "app" ? "application" : "project") \"\(name)\" was deleted meanwhile")
+        }
+        let stored = try (row["managed_by"] as String?).map { try JSONColumn.decode(ManagedBy.self, from: $0, column: "\(table).managed_by") }
+        guard stored?.configRepo == expected?.configRepo else {
+            throw StoreError.conflict("\(table == "app" ? "application" : "project") \"\(name)\" changed hands meanwhile (now \(stored.map { "managed by config repository \($0.configRepo)" } ?? "unmanaged"))")
+        }
     }
 
     public func configRepo(named name: String) async throws -> ConfigRepoRecord? {
@@ -54,7 +70,8 @@ extension SQLiteHubStore {
                     throw StoreError.conflict("project \"\(p.name)\" was created meanwhile")
                 }
             }
-            for p in c.updateProjects {
+            for (p, owner) in c.updateProjects {
+                try Self.requireOwner(db, table: "project", name: p.name, expected: owner)
                 try db.execute(sql: "UPDATE project SET spec = ?, updated_at = ?, managed_by = ? WHERE name = ?",
                                arguments: [try JSONColumn.encode(p.spec), p.updatedAt.unixSeconds, try p.managedBy.map(JSONColumn.encode), p.name])
                 if db.changesCount == 0 { throw StoreError.notFound("project \"\(p.name)\" was deleted meanwhile") }
@@ -64,7 +81,8 @@ extension SQLiteHubStore {
                     throw StoreError.conflict("application \"\(a.name)\" was created meanwhile")
                 }
             }
-            for (name, change) in c.updateApps {
+            for (name, owner, change) in c.updateApps {
+                try Self.requireOwner(db, table: "app", name: name, expected: owner)
                 guard var record = try Row.fetchOne(db, sql: "SELECT * FROM app WHERE name = ?", arguments: [name]).map(AppRecord.init(row:)) else {
                     throw StoreError.notFound("application \"\(name)\" was deleted meanwhile")
                 }
@@ -72,17 +90,19 @@ extension SQLiteHubStore {
                 record.name = name
                 try db.execute(sql: AppRecord.updateSQL, arguments: try record.arguments())
             }
-            for name in c.deleteApps {
+            for (name, owner) in c.deleteApps {
+                try Self.requireOwner(db, table: "app", name: name, expected: owner)
                 try db.execute(sql: "DELETE FROM app WHERE name = ?", arguments: [name])
             }
-            for name in c.deleteProjects {
+            for (name, owner) in c.deleteProjects {
+                try Self.requireOwner(db, table: "project", name: name, expected: owner)
                 let apps = try String.fetchAll(db, sql: "SELECT name FROM app WHERE project = ? AND parent IS NULL ORDER BY name LIMIT 6", arguments: [name])
                 guard apps.isEmpty else {
                     throw StoreError.conflict("project \"\(name)\" still has applications (\(apps.prefix(5).joined(separator: ", "))\(apps.count > 5 ? ", …" : "")); remove them in the same commit or move them to another project")
                 }
                 try db.execute(sql: "DELETE FROM project WHERE name = ?", arguments: [name])
             }
-            if let r = c.configRepo { try Self.saveConfigRepo(db, r) }
+            if let r = c.configRepo { try Self.updateConfigRepo(db, r) }
             for e in c.audit { try Self.appendAudit(db, e) }
         }
     }

@@ -203,9 +203,10 @@ import Testing
             """])
         #expect(result.errors.isEmpty, "\(result.errors)")
         let policy = try #require(result.objects.first?.policy)
-        #expect(policy.defaultRole == "role:readonly")
-        #expect(policy.csv == "g, platform, role:admin\n\np, role:team-a, applications, *, team-a/*, allow\n")
-        #expect(result.warnings.map(\.field) == ["data.scopes"])
+        #expect(policy.csv == "g, platform, role:admin\np, role:team-a, applications, *, team-a/*, allow\n")
+        #expect(policy.place(ofLine: 2) == ("data.policy.team-a.csv", 1), "a line is placed in the key it came from")
+        // The default role is the hub's: from Git it would hand a role to everyone.
+        #expect(result.warnings.map(\.field) == ["data.policy.default", "data.scopes"])
         let other = read(["cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\ndata: {a: b}\n"])
         #expect(other.errors.first?.description.contains("the only ConfigMap read here is Argo CD's RBAC policy") == true)
     }

@@ -277,21 +277,30 @@ import Testing
         let inUse = try await h.hub.reconcileConfigRepo(named: "platform")
         #expect(inUse.errors.first?.message.contains("project \"team-a\" was removed, but applications still use it") == true, "\(inUse.errors)")
         #expect(try await h.hub.store.project(named: "team-a") != nil)
-        try await config.git(["rm", "-q", "apps/web.yaml", "apps/new.yaml", "rbac.yaml"])
-        try await config.commit(["projects/team-b.yaml": Self.project("team-b")], message: "team-a retired; team-b")
-        let retired = try await h.hub.reconcileConfigRepo(named: "platform")
-        #expect(retired.errors.isEmpty, "\(retired.errors)")
+        // Its apps move to team-b in the same commit: then team-a can go.
+        try await config.git(["rm", "-q", "rbac.yaml"])
+        try await config.commit(["projects/team-b.yaml": Self.project("team-b"),
+                                 "apps/web.yaml": Self.app("web", project: "team-b", repo: workload.path, namespace: "team-b-web"),
+                                 "apps/new.yaml": Self.app("fresh", project: "team-b", repo: workload.path, namespace: "team-b-fresh")], message: "team-a becomes team-b")
+        let moved = try await h.hub.reconcileConfigRepo(named: "platform")
+        #expect(moved.errors.isEmpty, "\(moved.errors)")
         #expect(try await h.hub.store.project(named: "team-a") == nil)
-        #expect(try await h.hub.store.apps().isEmpty)
+        #expect(try await h.hub.store.apps().map(\.project) == ["team-b", "team-b"])
         #expect(try await h.hub.store.project(named: "team-b")?.managedBy?.file == "projects/team-b.yaml")
         #expect(try await h.hub.can(Principal(name: "alice"), .sync, .applications, "team-a/web") == false, "the policy lines left with the file")
 
+        // Git owns the revision too: a rollback would be undone by the next commit.
+        let rollback = try await h.cli("app", "rollback", "web", "1")
+        #expect(!rollback.ok && rollback.stderr.contains("roll back in Git"), "\(rollback.stderr)")
+
         // A commit that defines nothing at all (a wrong path, an emptied branch) removes nothing.
-        try await config.git(["rm", "-q", "projects/team-b.yaml"])
+        try await config.git(["rm", "-q", "-r", "apps", "projects"])
         try await config.commit([:], message: "everything gone?")
         let emptied = try await h.hub.reconcileConfigRepo(named: "platform")
-        #expect(emptied.errors.first?.message.contains("this commit defines no objects") == true, "\(emptied.errors)")
+        #expect(emptied.errors.first?.message.contains("this commit defines no objects, and applying it would remove the 3") == true, "\(emptied.errors)")
         #expect(try await h.hub.store.project(named: "team-b") != nil)
+        #expect(try await h.hub.store.app(named: "web") != nil)
+        #expect(emptied.appliedCommit?.sha == moved.appliedCommit?.sha)
         #expect(try await h.hub.verifyAudit().intact)
     }
 

@@ -94,7 +94,7 @@ extension Hub {
         }
     }
 
-    /// Reads the repository's revision and applies it, one reconcile per repository at a time.
+    /// Reads the repository's revision and applies it, one declarative change at a time.
     /// A commit with any problem changes nothing; the repository's state says why (file, line,
     /// field), and the refusal is audited once per commit.
     @discardableResult

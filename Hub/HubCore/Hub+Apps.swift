@@ -76,13 +76,9 @@ extension Hub {
         }
         let t = now()
         await tombstones.forget(spec.name)
-        try await store.createApp(AppRecord(
-            name: spec.name, project: spec.project, repoURL: spec.repoURL, path: spec.path, targetRevision: spec.targetRevision,
-            cluster: spec.cluster, namespace: spec.namespace,
-            autoSync: spec.syncPolicy.automated, selfHeal: spec.syncPolicy.selfHeal, prune: spec.syncPolicy.prune,
-            syncOptions: spec.syncPolicy.syncOptions, retry: spec.syncPolicy.retry, ignoreDifferences: spec.ignoreDifferences,
-            revisionHistoryLimit: spec.revisionHistoryLimit, labels: spec.labels, source: spec.source, rollout: spec.rollout,
-            createdAt: t, updatedAt: t, refreshRequestedAt: nil, clusterSelector: spec.clusterSelector))
+        var record = AppRecord(name: spec.name, repoURL: spec.repoURL, path: spec.path, cluster: spec.cluster, namespace: spec.namespace, createdAt: t)
+        Self.apply(spec, to: &record)
+        try await store.createApp(record)
         logger.info("application created", metadata: ["app": "\(spec.name)", "cluster": "\(spec.cluster)", "clusterSelector": "\(spec.clusterSelector ?? "")"])
         return try await refresh(appNamed: spec.name)
     }
@@ -105,22 +101,7 @@ extension Hub {
         try await validate(spec)
         let t = now()
         try await store.updateApp(named: spec.name) {
-            $0.project = spec.project
-            $0.repoURL = spec.repoURL
-            $0.path = spec.path
-            $0.targetRevision = spec.targetRevision
-            $0.namespace = spec.namespace
-            $0.autoSync = spec.syncPolicy.automated
-            $0.selfHeal = spec.syncPolicy.selfHeal
-            $0.prune = spec.syncPolicy.prune
-            $0.syncOptions = spec.syncPolicy.syncOptions
-            $0.retry = spec.syncPolicy.retry
-            $0.ignoreDifferences = spec.ignoreDifferences
-            $0.revisionHistoryLimit = spec.revisionHistoryLimit
-            $0.labels = spec.labels
-            $0.source = spec.source
-            $0.clusterSelector = spec.clusterSelector
-            $0.rollout = spec.rollout
+            Self.apply(spec, to: &$0)
             // Changing the app ends a rollback: Git's target revision is desired again.
             $0.rollback = nil
             $0.updatedAt = t
@@ -409,6 +390,28 @@ extension Hub {
     static func refuseManaged(_ managedBy: ManagedBy?, _ what: String) throws {
         guard let m = managedBy else { return }
         throw HubError(.conflict, "\(what) is managed by \(m.description): change it there (Git is its source of truth), or remove it from that repository first")
+    }
+
+    /// What a spec sets on its record: `createApp`, `updateApp` and declarative sets alike
+    /// (the inverse of `spec(_:)`).
+    static func apply(_ spec: AppSpec, to r: inout AppRecord) {
+        r.project = spec.project
+        r.repoURL = spec.repoURL
+        r.path = spec.path
+        r.targetRevision = spec.targetRevision
+        r.cluster = spec.cluster
+        r.namespace = spec.namespace
+        r.autoSync = spec.syncPolicy.automated
+        r.selfHeal = spec.syncPolicy.selfHeal
+        r.prune = spec.syncPolicy.prune
+        r.syncOptions = spec.syncPolicy.syncOptions
+        r.retry = spec.syncPolicy.retry
+        r.ignoreDifferences = spec.ignoreDifferences
+        r.revisionHistoryLimit = spec.revisionHistoryLimit
+        r.labels = spec.labels
+        r.source = spec.source
+        r.clusterSelector = spec.clusterSelector
+        r.rollout = spec.rollout
     }
 
     static func spec(_ a: AppRecord) -> AppSpec {

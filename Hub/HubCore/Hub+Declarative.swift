@@ -316,26 +316,6 @@ extension Hub {
 
     static func policySource(_ r: ConfigRepoRecord, file: String) -> String { "config repository \(r.name): \(file)" }
 
-    static func apply(_ spec: AppSpec, to r: inout AppRecord) {
-        r.project = spec.project
-        r.repoURL = spec.repoURL
-        r.path = spec.path
-        r.targetRevision = spec.targetRevision
-        r.cluster = spec.cluster
-        r.namespace = spec.namespace
-        r.autoSync = spec.syncPolicy.automated
-        r.selfHeal = spec.syncPolicy.selfHeal
-        r.prune = spec.syncPolicy.prune
-        r.syncOptions = spec.syncPolicy.syncOptions
-        r.retry = spec.syncPolicy.retry
-        r.ignoreDifferences = spec.ignoreDifferences
-        r.revisionHistoryLimit = spec.revisionHistoryLimit
-        r.labels = spec.labels
-        r.source = spec.source
-        r.clusterSelector = spec.clusterSelector
-        r.rollout = spec.rollout
-    }
-
     // MARK: Audit
 
     /// Git's author for a config repository ("who deployed what": the person whose commit it

@@ -44,16 +44,22 @@ actor RBACState {
     /// Whether an enforcer can be built with `policy` in place of the current Git policy: the
     /// diagnostics if not (a commit with a broken policy is refused whole).
     func check(gitPolicy policy: ConfigPolicy, source: String, projects: [ProjectRecord]) throws -> [PolicyDiagnostic] {
-        let text = try policyText()
-        let bindings = projects.flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
+        let fileText = try policyText()
         do {
-            _ = try Enforcer(policyCSV: text, policyDefault: configuration.defaultRole, projectRoles: bindings,
-                             source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
-                             additionalPolicies: [(policy.csv, source)])
+            _ = try build(fileText: fileText, gitPolicy: (policy.csv, source), projects: projects)
             return []
         } catch {
             return error.diagnostics
         }
+    }
+
+    /// The enforcer of policy.csv, a Git policy's lines and the projects' roles; the default
+    /// role is always the hub's own.
+    private func build(fileText: String, gitPolicy: (csv: String, source: String)?, projects: [ProjectRecord]) throws(RBACConfigurationError) -> Enforcer {
+        try Enforcer(policyCSV: fileText, policyDefault: configuration.defaultRole,
+                     projectRoles: projects.flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) },
+                     source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
+                     additionalPolicies: gitPolicy.map { [$0] } ?? [])
     }
 
     /// The policy file's text, read again when the file it resolves to, its modification time or
@@ -83,11 +89,9 @@ actor RBACState {
         let text = fileText + (gitPolicy.map { "\n# \(gitPolicySource)\n" + $0.csv } ?? "")
         if let enforcer, let builtFrom, builtFrom.policy == text, builtFrom.projectsGeneration == projectsGeneration { return enforcer }
         let generation = projectsGeneration
-        let bindings = try await projects().flatMap { ProjectRoleBinding.bindings(project: $0.name, roles: $0.spec.roles) }
+        let records = try await projects()
         do {
-            let built = try Enforcer(policyCSV: fileText, policyDefault: configuration.defaultRole, projectRoles: bindings,
-                                     source: configuration.policyFile.map { ($0 as NSString).lastPathComponent } ?? "policy.csv",
-                                     additionalPolicies: gitPolicy.map { [($0.csv, gitPolicySource)] } ?? [])
+            let built = try build(fileText: fileText, gitPolicy: gitPolicy.map { ($0.csv, gitPolicySource) }, projects: records)
             enforcer = built
             builtFrom = (text, generation)
             return built
